@@ -1,0 +1,3 @@
+from infercode.cli import main
+
+main()

@@ -1,0 +1,164 @@
+"""Events the engine yields. Front-ends (REPL, headless runner, JSON output) consume these only.
+
+Every class is a frozen dataclass; consumers dispatch with ``isinstance`` or ``match``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+JSON = dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts of one response (or a sum of several). Servers may omit any of them."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cached_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+            self.cached_tokens + other.cached_tokens,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A function call as the model sent it (arguments are the raw JSON text)."""
+
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestStarted:
+    """A model request is about to be sent (``step`` counts requests within the user turn, from 1)."""
+
+    step: int
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDone:
+    """The assistant finished one message (its full text)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDone:
+    """The model finished one reasoning item (its full text, content or summary)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRequested:
+    """The model asked for a tool call; ``summary`` is one line, ``detail`` a preview (diff, command)."""
+
+    call: ToolCall
+    kind: str
+    summary: str
+    detail: str
+    outside_workspace: bool = False
+
+
+Decided = Literal["approved", "approved_by_rule", "denied", "denied_no_approver", "invalid"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolDecided:
+    """The approval decision for a call. ``message`` is the user's note to the model, if any."""
+
+    call: ToolCall
+    decision: Decided
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolStarted:
+    call: ToolCall
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutputDelta:
+    """Live output of a running tool (the shell's stdout and stderr, as they come)."""
+
+    call: ToolCall
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolFinished:
+    """A call's outcome. ``output`` is what the model reads; ``summary`` a short line for people."""
+
+    call: ToolCall
+    ok: bool
+    output: str
+    summary: str
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseCompleted:
+    """One model response finished; ``usage`` is that response's, ``total`` the session's so far."""
+
+    usage: Usage
+    total: Usage
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the user should know that is not an error (e.g. history repaired)."""
+
+    text: str
+
+
+TurnStatus = Literal["done", "failed", "interrupted", "max_turns"]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFinished:
+    """The user turn ended. ``final_text`` is the last assistant message; ``error`` set when failed."""
+
+    status: TurnStatus
+    final_text: str = ""
+    error: str | None = None
+    error_kind: str | None = None
+    denied_calls: int = 0
+    steps: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+
+Event = Union[
+    RequestStarted,
+    TextDelta,
+    ReasoningDelta,
+    MessageDone,
+    ReasoningDone,
+    ToolRequested,
+    ToolDecided,
+    ToolStarted,
+    ToolOutputDelta,
+    ToolFinished,
+    ResponseCompleted,
+    Notice,
+    TurnFinished,
+]
