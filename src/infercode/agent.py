@@ -13,10 +13,10 @@ import queue
 import threading
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from infercode.approval import Approver, ApprovalRequest, Decision, SessionRules
+from infercode.approval import ApprovalRequest, Approver, Decision, SessionRules
 from infercode.errors import ModelError, ToolError
 from infercode.events import (
     JSON,
@@ -88,7 +88,7 @@ class _Turn:
     steps: int = 0
     denied: int = 0
     final_text: str = ""
-    usage: Usage = Usage()
+    usage: Usage = field(default_factory=Usage)
     mutated: bool = False
     partial_text: str = ""
     stream: ModelStream | None = None
@@ -126,8 +126,8 @@ class Agent:
             text_format=self.options.text_format,
         )
 
-    def run_turn(self, text: str) -> Iterator[Event]:
-        """Send ``text`` and work until the model answers without calls (or fails, or is stopped)."""
+    def run_turn(self, text: str) -> Generator[Event, None, None]:
+        """Send ``text``; work until the model answers without calls, fails, or is stopped."""
         turn = _Turn()
         self.history.repair()  # a session resumed after a crash may end with unanswered calls
         self.history.append(user_message(text))
@@ -238,8 +238,9 @@ class Agent:
             outside_workspace=prepared.outside_workspace,
             shell_command=prepared.shell_command,
         )
-        yield ToolRequested(call, prepared.kind, prepared.summary, prepared.detail,
-                            prepared.outside_workspace)
+        yield ToolRequested(
+            call, prepared.kind, prepared.summary, prepared.detail, prepared.outside_workspace
+        )
         if self.rules.allows(request):
             yield ToolDecided(call, "approved_by_rule")
         else:
@@ -252,9 +253,10 @@ class Agent:
                 return
             yield ToolDecided(call, "approved", decision.message)
             if decision.edited_command is not None:
-                prepared = yield from self._reprepare(call, decision.edited_command)
-                if prepared is None:
+                edited = yield from self._reprepare(call, decision.edited_command)
+                if edited is None:
                     return
+                prepared = edited
         tool = self.tools.get(call.name)
         if tool is not None and tool.spec.mutating and not turn.mutated:
             turn.mutated = True
@@ -360,8 +362,10 @@ def _interrupted(chunks: queue.Queue[str | ToolResult]) -> str:
     while not chunks.empty():
         item = chunks.get_nowait()
         if isinstance(item, ToolResult):
-            return item.output if INTERRUPTED_RESULT in item.output else (
-                f"{item.output}\n{INTERRUPTED_RESULT}"
+            return (
+                item.output
+                if INTERRUPTED_RESULT in item.output
+                else (f"{item.output}\n{INTERRUPTED_RESULT}")
             )
         printed.append(item)
     return "".join(printed) + f"\n{INTERRUPTED_RESULT}"

@@ -16,9 +16,36 @@ from infercode.events import ToolCall
 #: ``git push``): a shell rule for them is scoped to program *and* subcommand.
 SUBCOMMAND_PROGRAMS = frozenset(
     {
-        "git", "npm", "pnpm", "yarn", "cargo", "go", "uv", "pip", "pip3", "poetry", "docker",
-        "kubectl", "make", "dotnet", "gradle", "mvn", "bundle", "rake", "hatch", "pdm", "conda",
-        "brew", "apt", "apt-get", "systemctl", "gh", "terraform", "helm", "python", "python3",
+        "git",
+        "npm",
+        "pnpm",
+        "yarn",
+        "cargo",
+        "go",
+        "uv",
+        "pip",
+        "pip3",
+        "poetry",
+        "docker",
+        "kubectl",
+        "make",
+        "dotnet",
+        "gradle",
+        "mvn",
+        "bundle",
+        "rake",
+        "hatch",
+        "pdm",
+        "conda",
+        "brew",
+        "apt",
+        "apt-get",
+        "systemctl",
+        "gh",
+        "terraform",
+        "helm",
+        "python",
+        "python3",
     }
 )
 
@@ -73,7 +100,7 @@ class Approver(Protocol):
 
 
 def shell_prefix(command: str) -> str | None:
-    """``git status -s`` -> ``git status``; ``pytest -x`` -> ``pytest``. None if not a simple command."""
+    """``git status -s`` -> ``git status``; ``pytest -x`` -> ``pytest``; None if not simple."""
     if any(ch in SHELL_META for ch in command):
         return None
     try:

@@ -6,6 +6,7 @@ read as raw SSE (``sse.py``) because the typed event loop costs seconds on long 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
     from infercode.config import Settings
 
 TEXT_DELTA = "response.output_text.delta"
-REASONING_DELTAS = frozenset({"response.reasoning_text.delta", "response.reasoning_summary_text.delta"})
+REASONING_DELTAS = frozenset(
+    {"response.reasoning_text.delta", "response.reasoning_summary_text.delta"}
+)
 
 
 def build_params(request: ModelRequest) -> dict[str, Any]:
@@ -74,7 +77,9 @@ def describe_api_error(error: openai.APIError, base_url: str) -> ModelError:
             404: " (check --base-url and --model)",
             429: " (rate limited; retried already — wait and try again)",
         }.get(status, "")
-        return ModelError(f"HTTP {status} from {base_url}: {message}{hint}", kind="http", status=status)
+        return ModelError(
+            f"HTTP {status} from {base_url}: {message}{hint}", kind="http", status=status
+        )
     if isinstance(error, openai.APITimeoutError):
         return ModelError(f"timed out waiting for {base_url}", kind="connection")
     if isinstance(error, openai.APIConnectionError):
@@ -106,10 +111,9 @@ class ResponseStream:
         self._closed = True
         if self._manager is not None:
             manager, self._manager = self._manager, None
-            try:
+            # Closing a broken connection has nothing left to report.
+            with contextlib.suppress(httpx2.HTTPError, OSError):
                 manager.__exit__(None, None, None)
-            except (httpx2.HTTPError, OSError):
-                pass  # closing a broken connection has nothing left to report
 
     def __iter__(self) -> Iterator[ModelEvent]:
         params = build_params(self._request)

@@ -47,7 +47,7 @@ class Settings:
     """Tool kinds approved in advance (``--allow read,edit,shell``)."""
 
     allow_shell_prefixes: tuple[str, ...] = ()
-    """Shell commands approved in advance by program and subcommand, e.g. ``pytest``, ``git status``."""
+    """Shell commands approved in advance by program and subcommand (``pytest``, ``git status``)."""
 
     yes: bool = False
     """Approve every tool call (``--yes``)."""
@@ -102,7 +102,7 @@ class Settings:
 
 
 def parse_allow(value: str) -> frozenset[str]:
-    """``read,edit`` -> {"read", "edit"}; unknown kinds are a ConfigError naming the allowed ones."""
+    """``read,edit`` -> {"read", "edit"}; an unknown kind is a ConfigError naming the allowed."""
     kinds = frozenset(k.strip() for k in value.split(",") if k.strip())
     bad = kinds - set(APPROVAL_KINDS)
     if bad:

@@ -6,7 +6,7 @@ Every class is a frozen dataclass; consumers dispatch with ``isinstance`` or ``m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 JSON = dict[str, object]
 
@@ -40,7 +40,7 @@ class ToolCall:
 
 @dataclass(frozen=True, slots=True)
 class RequestStarted:
-    """A model request is about to be sent (``step`` counts requests within the user turn, from 1)."""
+    """A model request is about to be sent; ``step`` counts requests in this user turn, from 1."""
 
     step: int
 
@@ -64,14 +64,14 @@ class MessageDone:
 
 @dataclass(frozen=True, slots=True)
 class ReasoningDone:
-    """The model finished one reasoning item (its full text, content or summary)."""
+    """The model finished one reasoning item (its full text: content, else summary)."""
 
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class ToolRequested:
-    """The model asked for a tool call; ``summary`` is one line, ``detail`` a preview (diff, command)."""
+    """The model asked for a tool call. ``summary``: one line; ``detail``: the diff or command."""
 
     call: ToolCall
     kind: str
@@ -136,7 +136,7 @@ TurnStatus = Literal["done", "failed", "interrupted", "max_turns"]
 
 @dataclass(frozen=True, slots=True)
 class TurnFinished:
-    """The user turn ended. ``final_text`` is the last assistant message; ``error`` set when failed."""
+    """The user turn ended. ``final_text``: the last assistant message; ``error``: the failure."""
 
     status: TurnStatus
     final_text: str = ""
@@ -147,18 +147,18 @@ class TurnFinished:
     usage: Usage = field(default_factory=Usage)
 
 
-Event = Union[
-    RequestStarted,
-    TextDelta,
-    ReasoningDelta,
-    MessageDone,
-    ReasoningDone,
-    ToolRequested,
-    ToolDecided,
-    ToolStarted,
-    ToolOutputDelta,
-    ToolFinished,
-    ResponseCompleted,
-    Notice,
-    TurnFinished,
-]
+Event = (
+    RequestStarted
+    | TextDelta
+    | ReasoningDelta
+    | MessageDone
+    | ReasoningDone
+    | ToolRequested
+    | ToolDecided
+    | ToolStarted
+    | ToolOutputDelta
+    | ToolFinished
+    | ResponseCompleted
+    | Notice
+    | TurnFinished
+)

@@ -42,10 +42,15 @@ def to_input_item(item: JSON) -> JSON | None:
     kind = item.get("type")
     if kind == "message":
         parts = item.get("content")
-        content = [
-            {"type": "output_text", "text": p.get("text", ""), "annotations": []}
-            for p in parts if isinstance(p, dict) and p.get("type") in ("output_text", "text")
-        ] if isinstance(parts, list) else []
+        content = (
+            [
+                {"type": "output_text", "text": p.get("text", ""), "annotations": []}
+                for p in parts
+                if isinstance(p, dict) and p.get("type") in ("output_text", "text")
+            ]
+            if isinstance(parts, list)
+            else []
+        )
         return {"type": "message", "role": item.get("role", "assistant"), "content": content}
     if kind == "function_call":
         return {
@@ -124,7 +129,7 @@ class History:
         return len(self._items)
 
     def repair(self, output: str = INTERRUPTED_OUTPUT) -> list[str]:
-        """Give every call without an output one, so the next request is valid. Returns their ids."""
+        """Give every call without an output one, so the next request is valid; return their ids."""
         missing = unanswered_calls(self._items)
         for call_id in missing:
             self.append(function_call_output(call_id, output))

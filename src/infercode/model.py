@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol, Union
+from typing import Protocol
 
 from infercode.events import JSON, ReasoningDelta, TextDelta, Usage
 
@@ -39,7 +39,7 @@ class StreamCompleted:
     response_id: str | None = None
 
 
-ModelEvent = Union[TextDelta, ReasoningDelta, ItemDone, StreamCompleted]
+ModelEvent = TextDelta | ReasoningDelta | ItemDone | StreamCompleted
 
 
 class ModelStream(Protocol):

@@ -1,0 +1,162 @@
+"""The command line: the one place that builds settings, client, tools, approver and engine."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from infercode import __version__
+from infercode.config import Settings, check_key, from_env, parse_allow
+from infercode.errors import ConfigError
+
+HELP = """\
+A terminal coding agent for the Infercom Responses API.
+
+Run it in a repository to open the interactive prompt, or give it a prompt with -p (or through a
+pipe) to run headless: the answer goes to stdout, progress to stderr.
+
+Every tool call (read a file, edit a file, run a shell command) needs a decision. Headless runs
+ask on the terminal when there is one; with no terminal, only kinds approved with --allow or
+--yes run, and the others are denied (the model is told).
+
+\b
+Examples:
+  infercode                                    open the REPL in this repository
+  infercode -p "why does test_io fail?" --allow read
+  git diff | infercode -p "review this change"
+  echo "add a --verbose flag" | infercode --allow read,edit
+
+\b
+Environment:
+  INFERCOM_API_KEY    API key (not needed for a server on localhost)
+  INFERCOM_MODEL      default model (MiniMax-M2.5)
+  INFERCOM_BASE_URL   default base URL (https://api.infercom.ai/v1)
+
+\b
+Exit status:
+  0    done
+  1    the turn failed (API error, broken stream, model failure, --max-turns reached)
+  2    usage or configuration error
+  3    finished, but at least one tool call was denied
+  130  interrupted (Ctrl-C)
+"""
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"infercode {__version__}")
+        raise typer.Exit()
+
+
+def run(
+    prompt_arg: Annotated[
+        Optional[str],  # noqa: UP045 - typer needs Optional on Python 3.10
+        typer.Argument(metavar="[PROMPT]", help="First message for the interactive session."),
+    ] = None,
+    print_prompt: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("-p", "--print", metavar="PROMPT", help="Run PROMPT headless and exit."),
+    ] = None,
+    model: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--model", "-m", help="Model name. [env: INFERCOM_MODEL; default: MiniMax-M2.5]"
+        ),
+    ] = None,
+    base_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--base-url", help="Responses API base URL. [env: INFERCOM_BASE_URL]"),
+    ] = None,
+    cd: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "-C",
+            "--cd",
+            metavar="DIR",
+            help="Workspace root. [default: the git repository containing the current directory]",
+        ),
+    ] = None,
+    allow: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(metavar="KINDS", help="Approve these kinds in advance: read,edit,shell."),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve every tool call.")] = False,
+    max_turns: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(min=1, help="Model requests allowed per prompt. [default: 50]"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    try:
+        settings = from_env(Settings()).with_overrides(
+            model=model,
+            base_url=base_url,
+            allow=parse_allow(allow) if allow else None,
+            yes=yes or None,
+            max_turns=max_turns,
+        )
+        root = _workspace_root(cd)
+        headless = print_prompt is not None or not sys.stdin.isatty()
+        if not headless:
+            raise ConfigError("the interactive REPL is not built yet; pass -p PROMPT")
+        prompt = _headless_prompt(print_prompt, prompt_arg)
+        check_key(settings)
+    except ConfigError as error:
+        _fail_usage(str(error))
+    from infercode.session import run_headless
+
+    raise typer.Exit(run_headless(settings, root, prompt, quiet=quiet))
+
+
+def _workspace_root(cd: Path | None) -> Path:
+    from infercode.workspace import find_root
+
+    if cd is None:
+        return find_root(Path.cwd())
+    if not cd.is_dir():
+        raise ConfigError(f"-C {cd}: not a directory")
+    return cd.resolve()
+
+
+def _headless_prompt(print_prompt: str | None, prompt_arg: str | None) -> str:
+    """``-p`` text, with piped stdin appended as a fenced block; or stdin alone."""
+    piped = "" if sys.stdin.isatty() else sys.stdin.read()
+    prompt = print_prompt if print_prompt is not None else prompt_arg
+    if prompt is not None and piped.strip():
+        fence = "````" if "```" in piped else "```"
+        prompt = f"{prompt}\n\n{fence}\n{piped.rstrip()}\n{fence}"
+    elif prompt is None:
+        prompt = piped
+    if not prompt or not prompt.strip():
+        raise ConfigError('no prompt: pass -p "PROMPT" or pipe one on stdin')
+    return prompt
+
+
+def _fail_usage(message: str) -> typer.Exit:
+    sys.stderr.write(f"infercode: error: {message}\n")
+    raise typer.Exit(2)
+
+
+def make_app() -> typer.Typer:
+    app = typer.Typer(
+        add_completion=False,
+        no_args_is_help=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.command(help=HELP)(run)
+    return app
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    make_app()(prog_name="infercode")

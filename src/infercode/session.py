@@ -1,0 +1,68 @@
+"""Assembling a working agent from settings: client, tools, approver, engine."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from infercode.agent import Agent, AgentOptions, TurnHooks
+from infercode.approval import Approver, DenyAll, SessionRules
+from infercode.config import Settings
+from infercode.history import History
+from infercode.model import ModelClient
+from infercode.prompts import default_instructions
+from infercode.tools import build_tools
+from infercode.workspace import Workspace
+
+
+def initial_rules(settings: Settings) -> SessionRules:
+    kinds = {"read", "edit", "shell"} if settings.yes else set(settings.allow)
+    return SessionRules(kinds=kinds, shell_prefixes=set(settings.allow_shell_prefixes))
+
+
+def build_agent(
+    settings: Settings,
+    root: Path,
+    approver: Approver,
+    *,
+    model: ModelClient | None = None,
+    history: History | None = None,
+    hooks: TurnHooks | None = None,
+) -> Agent:
+    if model is None:
+        from infercode.client import OpenAIModel
+
+        model = OpenAIModel(settings)
+    options = AgentOptions(
+        model=settings.model,
+        instructions=default_instructions(root),
+        max_turns=settings.max_turns,
+        reasoning_effort=settings.reasoning_effort,
+        include_encrypted_reasoning=settings.wants_encrypted_reasoning(),
+    )
+    return Agent(
+        model=model,
+        tools=build_tools(Workspace(root), settings),
+        approver=approver,
+        history=history if history is not None else History(),
+        options=options,
+        rules=initial_rules(settings),
+        hooks=hooks,
+    )
+
+
+def headless_approver() -> Approver:
+    """Ask on the terminal if there is one (even when the prompt was piped), else deny."""
+    from infercode.ui.tty_approver import TtyApprover, open_tty
+
+    tty = open_tty()
+    return TtyApprover(tty) if tty is not None else DenyAll()
+
+
+def run_headless(settings: Settings, root: Path, prompt: str, *, quiet: bool = False) -> int:
+    from infercode.ui.headless import run_text
+
+    agent = build_agent(settings, root, headless_approver())
+    if not quiet:
+        sys.stderr.write(f"infercode {settings.model} · {root}\n")
+    return run_text(agent, prompt, quiet=quiet)
