@@ -61,6 +61,18 @@ class Settings:
     tool_output_limit: int = 30_000
     """Characters of one tool result kept in history; the middle of longer output is cut."""
 
+    tool_output_limits: Mapping[str, int] = field(default_factory=dict)
+    """Per-tool overrides of ``tool_output_limit``, by tool name (``shell = 50000``)."""
+
+    compact_threshold: float = 0.85
+    """Share of the context window a request may fill before the history is compacted."""
+
+    api_key_env: str = "INFERCOM_API_KEY"
+    """Environment variable the API key was read from (a profile may name another one)."""
+
+    profile: str | None = None
+    """Name of the config-file profile in use (``--profile``), if any."""
+
     context_windows: Mapping[str, int] = field(default_factory=lambda: dict(KNOWN_CONTEXT_WINDOWS))
     """Context window per model name, in tokens."""
 
@@ -75,6 +87,9 @@ class Settings:
 
     def context_window(self) -> int:
         return self.context_windows.get(self.model, self.default_context_window)
+
+    def output_limit(self, tool: str) -> int:
+        return self.tool_output_limits.get(tool, self.tool_output_limit)
 
     def wants_encrypted_reasoning(self) -> bool:
         if self.include_encrypted_reasoning is not None:
@@ -127,6 +142,6 @@ def check_key(settings: Settings) -> None:
     if settings.api_key or settings.is_local_endpoint():
         return
     raise ConfigError(
-        f"no API key for {settings.base_url}: set INFERCOM_API_KEY "
-        "(export INFERCOM_API_KEY=sk-...), or point --base-url at a local server"
+        f"no API key for {settings.base_url}: set {settings.api_key_env} "
+        f"(export {settings.api_key_env}=sk-...), or point --base-url at a local server"
     )
