@@ -130,10 +130,20 @@ def parse_allow(value: str) -> frozenset[str]:
 
 def from_env(base: Settings, environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
+    timeout = env.get("INFERCODE_REQUEST_TIMEOUT_S")
+    encrypted = env.get("INFERCODE_INCLUDE_ENCRYPTED_REASONING")
+    try:
+        request_timeout_s = float(timeout) if timeout else None
+    except ValueError:
+        raise ConfigError(
+            f"INFERCODE_REQUEST_TIMEOUT_S={timeout!r}: expected a number of seconds"
+        ) from None
     return base.with_overrides(
         model=env.get("INFERCOM_MODEL") or None,
         base_url=env.get("INFERCOM_BASE_URL") or None,
         api_key=env.get("INFERCOM_API_KEY") or None,
+        request_timeout_s=request_timeout_s,
+        include_encrypted_reasoning=(encrypted not in ("0", "false", "no")) if encrypted else None,
     )
 
 
