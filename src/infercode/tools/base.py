@@ -56,8 +56,8 @@ class ToolContext:
 class PreparedCall:
     """A validated call, ready to be shown to the approver and then run.
 
-    ``summary`` is one line ("read src/app.py lines 1-2000"), ``detail`` the preview (a unified diff,
-    a command and its directory). ``shell_command`` is set for shell calls (session rules match on it).
+    ``summary`` is one line ("read src/app.py lines 1-2000"); ``detail`` the preview (a unified
+    diff, a command and its directory). ``shell_command`` is set for shell calls (rules match it).
     """
 
     kind: ToolKind
