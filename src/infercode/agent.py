@@ -63,6 +63,12 @@ class TurnHooks(Protocol):
     def after_turn(self) -> None: ...
 
 
+class RequestHook(Protocol):
+    """Work before each model request (auto-compaction); may yield events and edit history."""
+
+    def before_request(self, agent: Agent) -> Iterator[Event]: ...
+
+
 class NoHooks:
     def before_first_mutation(self) -> None:
         pass
@@ -104,6 +110,7 @@ class Agent:
         options: AgentOptions,
         rules: SessionRules | None = None,
         hooks: TurnHooks | None = None,
+        request_hook: RequestHook | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
@@ -112,8 +119,11 @@ class Agent:
         self.options = options
         self.rules = rules if rules is not None else SessionRules()
         self.hooks: TurnHooks = hooks if hooks is not None else NoHooks()
+        self.request_hook = request_hook
         self.usage_total = Usage()
         self.last_usage = Usage()
+        #: len(history) when ``last_usage`` arrived: items after it are not in its token count.
+        self.usage_mark = 0
 
     def build_request(self) -> ModelRequest:
         return ModelRequest(
@@ -177,6 +187,8 @@ class Agent:
                 )
                 return "max_turns", error
             turn.steps += 1
+            if self.request_hook is not None:
+                yield from self.request_hook.before_request(self)
             yield RequestStarted(turn.steps)
             calls: list[ToolCall] = []
             try:
@@ -201,6 +213,7 @@ class Agent:
                 yield from self._take_item(turn, event.item, calls)
             elif isinstance(event, StreamCompleted):
                 self.last_usage = event.usage
+                self.usage_mark = len(self.history)
                 turn.usage += event.usage
                 self.usage_total += event.usage
                 yield ResponseCompleted(event.usage, self.usage_total)

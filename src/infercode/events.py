@@ -131,6 +131,14 @@ class Notice:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Compacted:
+    """The history was replaced by a summary and the recent turns (estimated tokens)."""
+
+    before_tokens: int
+    after_tokens: int
+
+
 TurnStatus = Literal["done", "failed", "interrupted", "max_turns"]
 
 
@@ -161,4 +169,5 @@ Event = (
     | ResponseCompleted
     | Notice
     | TurnFinished
+    | Compacted
 )
