@@ -12,6 +12,9 @@ import typer
 from infercode import __version__
 from infercode.config import Settings, check_key, from_env, parse_allow
 from infercode.errors import ConfigError
+from infercode.output_schema import load_schema
+from infercode.output_schema import text_format as text_format_for
+from infercode.ui.headless import OUTPUT_FORMATS, HeadlessOptions
 
 HELP = """\
 A terminal coding agent for the Infercom Responses API.
@@ -90,11 +93,37 @@ def run(
         typer.Option(min=1, help="Model requests allowed per prompt. [default: 50]"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--output-format",
+            metavar="FORMAT",
+            help="Headless stdout: text (the answer), json (one object at the end), "
+            "stream-json (one object per line as things happen).",
+        ),
+    ] = "text",
+    output_schema: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output-schema",
+            metavar="FILE",
+            help="JSON Schema the final answer must match; the answer printed is that JSON.",
+        ),
+    ] = None,
+    last_message_file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "-o", "--output-last-message", metavar="FILE", help="Also write the answer here."
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
+    if output_format not in OUTPUT_FORMATS:
+        _fail_usage(f"--output-format {output_format}: use one of {', '.join(OUTPUT_FORMATS)}")
+    json_errors = output_format != "text"
     try:
         settings = from_env(Settings()).with_overrides(
             model=model,
@@ -109,11 +138,19 @@ def run(
             raise ConfigError("the interactive REPL is not built yet; pass -p PROMPT")
         prompt = _headless_prompt(print_prompt, prompt_arg)
         check_key(settings)
+        schema = load_schema(output_schema) if output_schema is not None else None
     except ConfigError as error:
-        _fail_usage(str(error))
+        _fail_usage(str(error), json_result=json_errors)
     from infercode.session import run_headless
 
-    raise typer.Exit(run_headless(settings, root, prompt, quiet=quiet))
+    options = HeadlessOptions(
+        output_format=output_format,  # type: ignore[arg-type]  # checked against OUTPUT_FORMATS
+        quiet=quiet,
+        output_schema=schema,
+        last_message_file=last_message_file,
+    )
+    text_format = text_format_for(schema, output_schema) if schema and output_schema else None
+    raise typer.Exit(run_headless(settings, root, prompt, options, text_format=text_format))
 
 
 def _workspace_root(cd: Path | None) -> Path:
@@ -140,8 +177,12 @@ def _headless_prompt(print_prompt: str | None, prompt_arg: str | None) -> str:
     return prompt
 
 
-def _fail_usage(message: str) -> typer.Exit:
+def _fail_usage(message: str, *, json_result: bool = False) -> typer.Exit:
     sys.stderr.write(f"infercode: error: {message}\n")
+    if json_result:  # scripts parsing stdout get a well-formed answer even for usage errors
+        from infercode.ui.output_formats import error_result, write_line
+
+        write_line(sys.stdout, error_result(message, 2))
     raise typer.Exit(2)
 
 

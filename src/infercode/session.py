@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infercode.agent import Agent, AgentOptions, TurnHooks
 from infercode.approval import Approver, DenyAll, SessionRules
 from infercode.config import Settings
+from infercode.events import JSON
 from infercode.history import History
 from infercode.model import ModelClient
 from infercode.prompts import default_instructions
 from infercode.tools import build_tools
 from infercode.workspace import Workspace
+
+if TYPE_CHECKING:
+    from infercode.ui.headless import HeadlessOptions
 
 
 def initial_rules(settings: Settings) -> SessionRules:
@@ -28,6 +33,7 @@ def build_agent(
     model: ModelClient | None = None,
     history: History | None = None,
     hooks: TurnHooks | None = None,
+    text_format: JSON | None = None,
 ) -> Agent:
     if model is None:
         from infercode.client import OpenAIModel
@@ -39,6 +45,7 @@ def build_agent(
         max_turns=settings.max_turns,
         reasoning_effort=settings.reasoning_effort,
         include_encrypted_reasoning=settings.wants_encrypted_reasoning(),
+        text_format=text_format,
     )
     return Agent(
         model=model,
@@ -59,10 +66,17 @@ def headless_approver() -> Approver:
     return TtyApprover(tty) if tty is not None else DenyAll()
 
 
-def run_headless(settings: Settings, root: Path, prompt: str, *, quiet: bool = False) -> int:
-    from infercode.ui.headless import run_text
+def run_headless(
+    settings: Settings,
+    root: Path,
+    prompt: str,
+    options: HeadlessOptions,
+    *,
+    text_format: JSON | None = None,
+) -> int:
+    from infercode.ui.headless import run
 
-    agent = build_agent(settings, root, headless_approver())
-    if not quiet:
+    agent = build_agent(settings, root, headless_approver(), text_format=text_format)
+    if not options.quiet:
         sys.stderr.write(f"infercode {settings.model} · {root}\n")
-    return run_text(agent, prompt, quiet=quiet)
+    return run(agent, prompt, options)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import TextIO
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TextIO
 
 from infercode.agent import Agent
 from infercode.events import (
+    JSON,
     Event,
     MessageDone,
     Notice,
@@ -15,7 +20,9 @@ from infercode.events import (
     ToolRequested,
     TurnFinished,
 )
+from infercode.output_schema import check_answer
 from infercode.ui.drive import drive
+from infercode.ui.output_formats import RunRecord, event_record, write_line
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -98,11 +105,68 @@ def report_end(finished: TurnFinished, err: TextIO) -> None:
     err.flush()
 
 
-def run_text(agent: Agent, prompt: str, *, quiet: bool = False) -> int:
-    """Run one prompt to the end; print the final answer on stdout; return the exit status."""
-    finished = drive(agent.run_turn(prompt), ProgressPrinter(sys.stderr, quiet))
-    if finished.final_text and finished.status != "interrupted":
-        sys.stdout.write(finished.final_text.rstrip("\n") + "\n")
+OutputFormat = Literal["text", "json", "stream-json"]
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("text", "json", "stream-json")
+
+
+@dataclass(frozen=True)
+class HeadlessOptions:
+    output_format: OutputFormat = "text"
+    quiet: bool = False
+    output_schema: JSON | None = None
+    last_message_file: Path | None = None
+    session_id: str | None = None
+
+
+def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
+    """Run one prompt to the end, print the answer in the chosen format, return the exit status.
+
+    stdout carries only the chosen format; progress, warnings and errors go to stderr.
+    """
+    started = time.monotonic()
+    record = RunRecord(session_id=options.session_id)
+    progress = ProgressPrinter(sys.stderr, options.quiet or options.output_format == "stream-json")
+
+    def handle(event: Event) -> None:
+        record.observe(event)
+        progress(event)
+        if options.output_format == "stream-json":
+            line = event_record(event)
+            if line is not None:
+                write_line(sys.stdout, line)
+
+    finished = drive(agent.run_turn(prompt), handle)
+    code = exit_code(finished)
+    answer: object = finished.final_text if finished.status != "interrupted" else None
+    error = finished.error
+    if options.output_schema is not None and code in (EXIT_OK, EXIT_DENIED):
+        answer, error = check_answer(finished.final_text, options.output_schema)
+        if error is not None:
+            code = EXIT_FAILED
+            sys.stderr.write(f"infercode: error: {error}\n")
+    if options.last_message_file is not None and finished.final_text:
+        _write_last_message(options.last_message_file, finished.final_text)
+    if options.output_format == "text":
+        if isinstance(answer, str) and answer:
+            sys.stdout.write(answer.rstrip("\n") + "\n")
+        elif answer is not None and options.output_schema is not None:
+            sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
         sys.stdout.flush()
+    else:
+        duration = time.monotonic() - started
+        if options.output_format == "stream-json" and error:
+            write_line(sys.stdout, {"type": "error", "message": error, "kind": finished.error_kind})
+        result = record.result(
+            finished, exit_code=code, duration_s=duration, result=answer, error=error
+        )
+        write_line(sys.stdout, result)
     report_end(finished, sys.stderr)
-    return exit_code(finished)
+    return code
+
+
+def _write_last_message(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    except OSError as error:
+        sys.stderr.write(f"infercode: warning: cannot write {path}: {error.strerror}\n")
