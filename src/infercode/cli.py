@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from infercode import __version__
-from infercode.config import Settings, check_key, from_env, parse_allow
+from infercode.config import REASONING_EFFORTS, check_key, parse_allow
 from infercode.errors import ConfigError
 from infercode.output_schema import load_schema
 from infercode.output_schema import text_format as text_format_for
@@ -34,10 +34,18 @@ Examples:
   echo "add a --verbose flag" | infercode --allow read,edit
 
 \b
+Sessions and config:
+  infercode --continue -p "now run the tests"  continue this workspace's latest session
+  infercode --resume [ID]                      resume a session (no ID: pick from a list)
+  infercode sessions [--all]                   list recorded sessions
+  infercode config path | config init          where the config file is; write a commented one
+
+\b
 Environment:
   INFERCOM_API_KEY    API key (not needed for a server on localhost)
   INFERCOM_MODEL      default model (MiniMax-M2.5)
   INFERCOM_BASE_URL   default base URL (https://api.infercom.ai/v1)
+  INFERCODE_CONFIG_DIR, INFERCODE_STATE_DIR   where config.toml and sessions are kept
 
 \b
 Exit status:
@@ -92,6 +100,21 @@ def run(
         Optional[int],  # noqa: UP045
         typer.Option(min=1, help="Model requests allowed per prompt. [default: 50]"),
     ] = None,
+    continue_last: Annotated[
+        bool, typer.Option("--continue", "-c", help="Continue this workspace's latest session.")
+    ] = False,
+    resume: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(metavar="[ID]", help="Resume session ID; without ID, pick from a list."),
+    ] = None,
+    profile: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(metavar="NAME", help="Use [profiles.NAME] of the config file."),
+    ] = None,
+    reasoning_effort: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(metavar="LEVEL", help="reasoning.effort to send: low, medium or high."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
     output_format: Annotated[
         str,
@@ -125,12 +148,15 @@ def run(
         _fail_usage(f"--output-format {output_format}: use one of {', '.join(OUTPUT_FORMATS)}")
     json_errors = output_format != "text"
     try:
-        settings = from_env(Settings()).with_overrides(
+        from infercode.config_file import load_settings
+
+        settings = load_settings(profile=profile).with_overrides(
             model=model,
             base_url=base_url,
             allow=parse_allow(allow) if allow else None,
             yes=yes or None,
             max_turns=max_turns,
+            reasoning_effort=_reasoning_effort(reasoning_effort),
         )
         root = _workspace_root(cd)
         headless = print_prompt is not None or not sys.stdin.isatty()
@@ -139,6 +165,7 @@ def run(
         prompt = _headless_prompt(print_prompt, prompt_arg)
         check_key(settings)
         schema = load_schema(output_schema) if output_schema is not None else None
+        resume_path = _resume_path(root, continue_last, resume)
     except ConfigError as error:
         _fail_usage(str(error), json_result=json_errors)
     from infercode.session import run_headless
@@ -150,7 +177,25 @@ def run(
         last_message_file=last_message_file,
     )
     text_format = text_format_for(schema, output_schema) if schema and output_schema else None
-    raise typer.Exit(run_headless(settings, root, prompt, options, text_format=text_format))
+    code = run_headless(
+        settings, root, prompt, options, text_format=text_format, resume=resume_path
+    )
+    raise typer.Exit(code)
+
+
+def _reasoning_effort(value: str | None) -> str | None:
+    if value is not None and value not in REASONING_EFFORTS:
+        raise ConfigError(f"--reasoning-effort {value}: use one of {', '.join(REASONING_EFFORTS)}")
+    return value
+
+
+def _resume_path(root: Path, continue_last: bool, resume: str | None) -> Path | None:
+    if not continue_last and resume is None:
+        return None
+    from infercode.sessions import SessionStore
+    from infercode.subcommands import resolve_resume
+
+    return resolve_resume(SessionStore.default(), root, continue_last=continue_last, resume=resume)
 
 
 def _workspace_root(cd: Path | None) -> Path:
@@ -200,4 +245,10 @@ def make_app() -> typer.Typer:
 
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    make_app()(prog_name="infercode")
+    from infercode.subcommands import dispatch, normalize_resume
+
+    argv = sys.argv[1:]
+    code = dispatch(argv)  # `infercode sessions`, `infercode config ...`: not a prompt
+    if code is not None:
+        raise SystemExit(code)
+    make_app()(args=normalize_resume(argv), prog_name="infercode")

@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING
 from infercode.agent import Agent, AgentOptions, TurnHooks
 from infercode.approval import Approver, DenyAll, SessionRules
 from infercode.config import Settings
+from infercode.errors import ConfigError
 from infercode.events import JSON
 from infercode.history import History
+from infercode.instructions import workspace_instructions
 from infercode.model import ModelClient
-from infercode.prompts import default_instructions
 from infercode.tools import build_tools
 from infercode.workspace import Workspace
 
 if TYPE_CHECKING:
+    from infercode.sessions import SessionFile
     from infercode.ui.headless import HeadlessOptions
 
 
@@ -34,14 +36,17 @@ def build_agent(
     history: History | None = None,
     hooks: TurnHooks | None = None,
     text_format: JSON | None = None,
+    session: SessionFile | None = None,
 ) -> Agent:
+    from infercode.compaction import Compactor
+
     if model is None:
         from infercode.client import OpenAIModel
 
         model = OpenAIModel(settings)
     options = AgentOptions(
         model=settings.model,
-        instructions=default_instructions(root),
+        instructions=workspace_instructions(root),
         max_turns=settings.max_turns,
         reasoning_effort=settings.reasoning_effort,
         include_encrypted_reasoning=settings.wants_encrypted_reasoning(),
@@ -55,6 +60,11 @@ def build_agent(
         options=options,
         rules=initial_rules(settings),
         hooks=hooks,
+        request_hook=Compactor(
+            settings.context_window(),
+            settings.compact_threshold,
+            on_compacted=session.record_compaction if session is not None else None,
+        ),
     )
 
 
@@ -73,10 +83,36 @@ def run_headless(
     options: HeadlessOptions,
     *,
     text_format: JSON | None = None,
+    resume: Path | None = None,
 ) -> int:
+    from dataclasses import replace
+
+    from infercode.sessions import open_session_or_warn
     from infercode.ui.headless import run
 
-    agent = build_agent(settings, root, headless_approver(), text_format=text_format)
+    try:
+        opened = open_session_or_warn(settings, root, resume)
+    except ConfigError as error:
+        sys.stderr.write(f"infercode: error: {error}\n")
+        return 2
+    session = opened.file if opened is not None else None
+    agent = build_agent(
+        settings,
+        root,
+        headless_approver(),
+        text_format=text_format,
+        history=opened.history if opened is not None else None,
+        session=session,
+    )
     if not options.quiet:
-        sys.stderr.write(f"infercode {settings.model} · {root}\n")
-    return run(agent, prompt, options)
+        where = f" · session {session.id}" if session is not None else ""
+        sys.stderr.write(f"infercode {settings.model} · {root}{where}\n")
+        for note in opened.notes if opened is not None else []:
+            sys.stderr.write(f"{note}\n")
+    if session is not None:
+        options = replace(options, session_id=session.id)
+    try:
+        return run(agent, prompt, options)
+    finally:
+        if session is not None:
+            session.close()
