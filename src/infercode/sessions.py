@@ -197,8 +197,8 @@ class SessionStore:
         while True:
             path = self.directory / f"{new_session_id()}.jsonl"
             try:
-                # "x": two sessions started in the same second never share a file.
-                stream = path.open("xb")
+                # O_EXCL: two sessions started in the same second never share a file.
+                stream = _open_append(path, create=True)
                 break
             except FileExistsError:
                 continue
@@ -220,12 +220,10 @@ class SessionStore:
     def open(self, path: Path, *, api_key: str | None = None) -> tuple[LoadedSession, SessionFile]:
         """Load ``path`` and reopen it for appending, first cutting off a torn last line."""
         loaded = read_session(path)
-        stream = path.open("r+b")
         if loaded.torn_tail:
             data = path.read_bytes()
-            stream.truncate(data.rfind(b"\n") + 1)
-        stream.seek(0, os.SEEK_END)
-        return loaded, SessionFile(path, stream, api_key, self.fsync)
+            os.truncate(path, data.rfind(b"\n") + 1)
+        return loaded, SessionFile(path, _open_append(path), api_key, self.fsync)
 
     def paths(self) -> list[Path]:
         """Session files, most recently written first."""
@@ -366,6 +364,12 @@ def _first_prompt(lines: Iterator[bytes]) -> str:
         if isinstance(record, dict) and record.get("type") == "message":
             return " ".join(message_text(record).split())
     return ""
+
+
+def _open_append(path: Path, *, create: bool = False) -> IO[bytes]:
+    """Append mode: every write lands at the end, whatever else wrote to the file meanwhile."""
+    flags = os.O_WRONLY | os.O_APPEND | (os.O_CREAT | os.O_EXCL if create else 0)
+    return os.fdopen(os.open(path, flags, 0o600), "ab")
 
 
 def _now() -> str:

@@ -11,7 +11,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import IO, Annotated
+from typing import Annotated, Protocol
 
 import typer
 
@@ -59,7 +59,15 @@ def format_sessions(
     return "\n".join(lines)
 
 
-def pick(infos: list[SessionInfo], terminal: IO[str]) -> SessionInfo | None:
+class Terminal(Protocol):
+    def readline(self) -> str: ...
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
+def pick(infos: list[SessionInfo], terminal: Terminal) -> SessionInfo | None:
     """Show ``infos`` numbered on ``terminal`` and read a choice; None when the user gives up."""
     terminal.write(format_sessions(infos, numbered=True) + "\n")
     while True:
@@ -131,8 +139,10 @@ def resolve_resume(
     if terminal is None:
         sys.stderr.write(format_sessions(infos) + "\n")
         raise ConfigError("no terminal to pick a session on: pass --resume ID (ids listed above)")
-    with terminal:
+    try:
         chosen = pick(infos, terminal)
+    finally:
+        terminal.close()
     if chosen is None:
         raise typer.Exit(EXIT_USAGE)
     return chosen.path
