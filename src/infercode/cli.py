@@ -161,7 +161,11 @@ def run(
         root = _workspace_root(cd)
         headless = print_prompt is not None or not sys.stdin.isatty()
         if not headless:
-            raise ConfigError("the interactive REPL is not built yet; pass -p PROMPT")
+            check_key(settings)
+            from infercode.ui.repl import run_repl
+
+            # The positional PROMPT, if any, is the REPL's first message.
+            raise typer.Exit(run_repl(settings, root, first_message=prompt_arg))
         prompt = _headless_prompt(print_prompt, prompt_arg)
         check_key(settings)
         schema = load_schema(output_schema) if output_schema is not None else None

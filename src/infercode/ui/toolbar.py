@@ -1,0 +1,76 @@
+"""The prompt's bottom toolbar: model, workspace (and git branch), context used / window."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+BRANCH_TTL_S = 2.0
+
+
+def format_tokens(count: int) -> str:
+    """12345 -> "12.3k", 160000 -> "160k", 999 -> "999"."""
+    if count < 1000:
+        return str(count)
+    if count < 100_000:
+        return f"{count / 1000:.1f}k".replace(".0k", "k")
+    return f"{count // 1000}k"
+
+
+def short_path(path: Path) -> str:
+    home = os.path.expanduser("~")
+    text = str(path)
+    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home) :]
+    return text
+
+
+def _git_dir(root: Path) -> Path | None:
+    dot_git = root / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    if dot_git.is_file():  # a worktree or submodule: "gitdir: <path>"
+        content = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+        if content.startswith("gitdir:"):
+            target = Path(content[len("gitdir:") :].strip())
+            return target if target.is_absolute() else root / target
+    return None
+
+
+def git_branch(root: Path) -> str | None:
+    """The checked-out branch from ``.git/HEAD`` (no git process per keystroke), else a short
+    commit id when detached, else None."""
+    try:
+        git_dir = _git_dir(root)
+        if git_dir is None:
+            return None
+        head = (git_dir / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return None
+    if head.startswith("ref:"):
+        ref = head[len("ref:") :].strip()
+        return ref.removeprefix("refs/heads/")
+    return head[:8] or None
+
+
+class BranchCache:
+    """The toolbar is redrawn on every key; read ``.git/HEAD`` at most every two seconds."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._value: str | None = None
+        self._read_at = float("-inf")
+
+    def get(self) -> str | None:
+        now = time.monotonic()
+        if now - self._read_at >= BRANCH_TTL_S:
+            self._value = git_branch(self.root)
+            self._read_at = now
+        return self._value
+
+
+def toolbar_text(model: str, root: Path, branch: str | None, used: int, window: int) -> str:
+    where = short_path(root) + (f" ({branch})" if branch else "")
+    share = f" {100 * used / window:.0f}%" if window else ""
+    return f" {model} · {where} · {format_tokens(used)} / {format_tokens(window)} tokens{share} "
