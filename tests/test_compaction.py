@@ -29,8 +29,9 @@ from infercode.history import (
     unanswered_calls,
     user_message,
 )
+from infercode.recorder import open_session
 from infercode.session import build_agent
-from infercode.sessions import SessionStore, open_session, read_session
+from infercode.sessions import SessionStore, read_session
 from infercode.tools import ToolRegistry
 from tests.support.responses_server import (
     FunctionCall,
@@ -175,11 +176,11 @@ def long_session(tmp_path: Path) -> Iterator[tuple[ResponsesServer, Agent, Path]
         root=root,
         api_key=None,
     )
-    agent = build_agent(settings, root, Yes(), history=opened.history, session=opened.file)
+    agent = build_agent(settings, root, Yes(), history=opened.history, session=opened.recorder)
     try:
         yield server, agent, opened.file.path
     finally:
-        opened.file.close()
+        opened.recorder.close()
         server.stop()
 
 

@@ -16,8 +16,9 @@ from typing import Any
 from infercode.approval import Decision
 from infercode.config import Settings
 from infercode.events import TurnFinished
+from infercode.recorder import open_session
 from infercode.session import build_agent
-from infercode.sessions import SessionStore, open_session
+from infercode.sessions import SessionStore
 from tests.support.responses_server import (
     FunctionCall,
     Reasoning,
@@ -82,13 +83,14 @@ def test_every_request_extends_the_previous_one(server: ResponsesServer, tmp_pat
     opened = open_session(
         store, model=settings.model, base_url=settings.base_url, root=root, api_key=None
     )
-    agent = build_agent(settings, root, Yes(), history=opened.history, session=opened.file)
+    agent = build_agent(settings, root, Yes(), history=opened.history, session=opened.recorder)
+    path = opened.file.path
     try:
         for turn in range(TURNS):
             finished = list(agent.run_turn(f"user turn {turn}"))[-1]
             assert isinstance(finished, TurnFinished) and finished.status == "done"
     finally:
-        opened.file.close()
+        opened.recorder.close()
     requests = server.requests
     assert len(requests) == TURNS * 5 >= 20
     assert all(r.rejected is None for r in requests)
@@ -101,12 +103,12 @@ def test_every_request_extends_the_previous_one(server: ResponsesServer, tmp_pat
         base_url=settings.base_url,
         root=root,
         api_key=None,
-        resume=opened.file.path,
+        resume=path,
     )
     server.enqueue(text_reply("still here"))
-    again = build_agent(settings, root, Yes(), history=resumed.history, session=resumed.file)
+    again = build_agent(settings, root, Yes(), history=resumed.history, session=resumed.recorder)
     try:
         list(again.run_turn("after the resume"))
     finally:
-        resumed.file.close()
+        resumed.recorder.close()
     assert_prefix_chain([requests[-1].body, server.requests[-1].body])

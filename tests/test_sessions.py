@@ -18,12 +18,11 @@ from infercode.history import (
     function_call_output,
     user_message,
 )
+from infercode.recorder import OpenedSession, open_session
 from infercode.sessions import (
     KEY_MASK,
-    OpenedSession,
     SessionFile,
     SessionStore,
-    open_session,
     public_url,
     read_session,
     state_dir,

@@ -18,7 +18,7 @@ from infercode.tools import build_tools
 from infercode.workspace import Workspace
 
 if TYPE_CHECKING:
-    from infercode.sessions import SessionFile
+    from infercode.recorder import SessionRecorder
     from infercode.ui.headless import HeadlessOptions
 
 
@@ -36,7 +36,7 @@ def build_agent(
     history: History | None = None,
     hooks: TurnHooks | None = None,
     text_format: JSON | None = None,
-    session: SessionFile | None = None,
+    session: SessionRecorder | None = None,
 ) -> Agent:
     from infercode.compaction import Compactor
 
@@ -87,7 +87,7 @@ def run_headless(
 ) -> int:
     from dataclasses import replace
 
-    from infercode.sessions import open_session_or_warn
+    from infercode.recorder import open_session_or_warn
     from infercode.ui.headless import run
 
     try:
@@ -95,7 +95,7 @@ def run_headless(
     except ConfigError as error:
         sys.stderr.write(f"infercode: error: {error}\n")
         return 2
-    session = opened.file if opened is not None else None
+    session = opened.recorder if opened is not None else None
     agent = build_agent(
         settings,
         root,
@@ -105,11 +105,11 @@ def run_headless(
         session=session,
     )
     if not options.quiet:
-        where = f" · session {session.id}" if session is not None else ""
+        where = f" · session {session.id}" if session is not None and session.id else ""
         sys.stderr.write(f"infercode {settings.model} · {root}{where}\n")
         for note in opened.notes if opened is not None else []:
             sys.stderr.write(f"{note}\n")
-    if session is not None:
+    if session is not None and session.id:
         options = replace(options, session_id=session.id)
     try:
         return run(agent, prompt, options)

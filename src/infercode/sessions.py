@@ -19,7 +19,6 @@ import json
 import os
 import re
 import secrets
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,8 +27,6 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 from infercode import __version__
-from infercode.config import Settings
-from infercode.errors import ConfigError
 from infercode.events import JSON
 from infercode.history import History, message_text
 
@@ -262,67 +259,6 @@ class SessionStore:
             )
         names = ", ".join(p.stem for p in matches[:5])
         raise LookupError(f"session id {session_id!r} is ambiguous: {names}")
-
-
-@dataclass
-class OpenedSession:
-    """A session ready to run: its history (recorded to ``file``) and what to tell the user."""
-
-    history: History
-    file: SessionFile
-    resumed: bool
-    notes: list[str]
-
-
-def open_session(
-    store: SessionStore,
-    *,
-    model: str,
-    base_url: str,
-    root: Path,
-    api_key: str | None,
-    resume: Path | None = None,
-) -> OpenedSession:
-    """A new session, or ``resume`` loaded, repaired and reopened for appending."""
-    if resume is None:
-        file = store.create(model=model, base_url=base_url, root=root, api_key=api_key)
-        history = History()
-        file.attach(history)
-        return OpenedSession(history, file, False, [])
-    loaded, file = store.open(resume, api_key=api_key)
-    history = History(loaded.items)
-    file.attach(history)  # before repair, so the outputs it adds are on disk too
-    notes = [f"resumed session {file.id} ({len(loaded.items)} items)"]
-    if loaded.skipped_lines:
-        notes.append(f"skipped {loaded.skipped_lines} unreadable line(s) in {resume}")
-    repaired = history.repair()
-    if repaired:
-        notes.append(f"{len(repaired)} call(s) interrupted by the last exit were closed")
-    recorded_root = loaded.header.get("root")
-    if recorded_root and recorded_root != str(root):
-        notes.append(f"the session was recorded in {recorded_root}; now working in {root}")
-    return OpenedSession(history, file, True, notes)
-
-
-def open_session_or_warn(
-    settings: Settings, root: Path, resume: Path | None
-) -> OpenedSession | None:
-    """``open_session`` in the default store. A session that cannot be created is a warning (the
-    work matters more than its record); one that cannot be resumed is a ConfigError."""
-    try:
-        return open_session(
-            SessionStore.default(),
-            model=settings.model,
-            base_url=settings.base_url,
-            root=root,
-            api_key=settings.api_key,
-            resume=resume,
-        )
-    except OSError as error:
-        if resume is not None:
-            raise ConfigError(f"cannot resume {resume}: {error.strerror or error}") from None
-        sys.stderr.write(f"infercode: warning: this session is not recorded: {error}\n")
-        return None
 
 
 def _read_header(path: Path) -> JSON | None:
