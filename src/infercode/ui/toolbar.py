@@ -70,7 +70,17 @@ class BranchCache:
         return self._value
 
 
+def compact_path(path: Path, limit: int = 40) -> str:
+    """``short_path``, and only the last two parts if that is still long."""
+    text = short_path(path)
+    if len(text) <= limit or len(path.parts) <= 3:
+        return text
+    return "…/" + "/".join(path.parts[-2:])
+
+
 def toolbar_text(model: str, root: Path, branch: str | None, used: int, window: int) -> str:
-    where = short_path(root) + (f" ({branch})" if branch else "")
-    share = f" {100 * used / window:.0f}%" if window else ""
-    return f" {model} · {where} · {format_tokens(used)} / {format_tokens(window)} tokens{share} "
+    # The workspace goes last: when the terminal is narrow, it is what gets cut.
+    where = compact_path(root) + (f" ({branch})" if branch else "")
+    share = f" ({100 * used / window:.0f}%)" if window else ""
+    tokens = f"{format_tokens(used)} / {format_tokens(window)} tokens{share}"
+    return f" {model} · {tokens} · {where} "
