@@ -96,6 +96,17 @@ def run(
         typer.Option(metavar="KINDS", help="Approve these kinds in advance: read,edit,shell."),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve every tool call.")] = False,
+    auto_commit: Annotated[
+        bool,
+        typer.Option(
+            "--auto-commit",
+            help="After each turn that changed files, commit exactly those files (git).",
+        ),
+    ] = False,
+    show_diff: Annotated[
+        bool,
+        typer.Option("--diff", help="Headless: print what infercode changed (a diff) on stderr."),
+    ] = False,
     max_turns: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option(min=1, help="Model requests allowed per prompt. [default: 50]"),
@@ -155,6 +166,7 @@ def run(
             base_url=base_url,
             allow=parse_allow(allow) if allow else None,
             yes=yes or None,
+            auto_commit=auto_commit or None,
             max_turns=max_turns,
             reasoning_effort=_reasoning_effort(reasoning_effort),
         )
@@ -162,10 +174,12 @@ def run(
         headless = print_prompt is not None or not sys.stdin.isatty()
         if not headless:
             check_key(settings)
+            resume_path = _resume_path(root, continue_last, resume)
             from infercode.ui.repl import run_repl
 
             # The positional PROMPT, if any, is the REPL's first message.
-            raise typer.Exit(run_repl(settings, root, first_message=prompt_arg))
+            code = run_repl(settings, root, first_message=prompt_arg, resume=resume_path)
+            raise typer.Exit(code)
         prompt = _headless_prompt(print_prompt, prompt_arg)
         check_key(settings)
         schema = load_schema(output_schema) if output_schema is not None else None
@@ -179,6 +193,7 @@ def run(
         quiet=quiet,
         output_schema=schema,
         last_message_file=last_message_file,
+        show_diff=show_diff,
     )
     text_format = text_format_for(schema, output_schema) if schema and output_schema else None
     code = run_headless(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from infercode.agent import Agent
 from infercode.errors import ModelError
@@ -72,26 +71,6 @@ def estimate_tokens(agent: Agent) -> int:
     return (fixed + chars(items)) // CHARS_PER_TOKEN
 
 
-@dataclass(frozen=True)
-class ContextUsage:
-    """How full the context is, for ``/usage`` and the toolbar."""
-
-    used_tokens: int
-    window: int
-
-    @property
-    def share_used(self) -> float:
-        return min(self.used_tokens / self.window, 1.0) if self.window > 0 else 0.0
-
-    @property
-    def share_left(self) -> float:
-        return 1.0 - self.share_used
-
-    def describe(self) -> str:
-        """``81% of 160k context left``."""
-        return f"{self.share_left:.0%} of {short_tokens(self.window)} context left"
-
-
 def short_tokens(count: int) -> str:
     """``950``, ``18k``, ``1.2M``."""
     if count >= 1_000_000:
@@ -103,14 +82,12 @@ def short_tokens(count: int) -> str:
     return str(count)
 
 
-def describe_usage(usage: Usage) -> str:
-    """``in 12.3k · out 840 (reasoning 512) · cached 9.1k``."""
-    text = f"in {short_tokens(usage.input_tokens)} · out {short_tokens(usage.output_tokens)}"
-    if usage.reasoning_tokens:
-        text += f" (reasoning {short_tokens(usage.reasoning_tokens)})"
-    if usage.cached_tokens:
-        text += f" · cached {short_tokens(usage.cached_tokens)}"
-    return text
+def compacted_text(event: Compacted) -> str:
+    """``compacted: 120k → 18k tokens``, as every front-end shows it."""
+    return (
+        f"compacted: {short_tokens(event.before_tokens)} → {short_tokens(event.after_tokens)} "
+        "tokens"
+    )
 
 
 def _is_user_message(item: JSON) -> bool:
@@ -174,9 +151,6 @@ class Compactor:
         self.threshold = threshold
         self.on_compacted = on_compacted
         self.keep_share = keep_share
-
-    def usage(self, agent: Agent) -> ContextUsage:
-        return ContextUsage(estimate_tokens(agent), self.window)
 
     def before_request(self, agent: Agent) -> Iterator[Event]:
         estimate = estimate_tokens(agent)

@@ -9,16 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from infercode.agent import Agent
+from infercode.compaction import Compactor, estimate_tokens
 from infercode.config import Settings
 from infercode.errors import InfercodeError
 from infercode.events import Usage
 from infercode.ui.toolbar import format_tokens
+
+if TYPE_CHECKING:
+    from infercode.recorder import SessionRecorder
 
 
 class ExitRepl(Exception):
@@ -41,6 +46,10 @@ class ReplState:
     list_models: Callable[[], list[str]]
     show_reasoning: bool = True
     _models: list[str] | None = field(default=None, repr=False)
+    recorder: SessionRecorder | None = None
+    """Writes the conversation to its session file; None when this run records none."""
+    send: Callable[[str], None] | None = None
+    """Sends a message to the model as if typed (``/init``)."""
 
     def model_names(self) -> list[str]:
         """The server's models (``GET /models``, asked once), else the ones we know."""
@@ -54,11 +63,14 @@ class ReplState:
     def set_model(self, name: str) -> None:
         self.settings = self.settings.with_overrides(model=name)
         self.agent.options = replace(self.agent.options, model=name)
+        hook = self.agent.request_hook
+        if isinstance(hook, Compactor):  # compact against the new model's window
+            hook.window = self.settings.context_window()
 
     def context_used(self) -> int:
-        """Tokens the conversation occupies: the last request's input plus its output."""
-        last = self.agent.last_usage
-        return last.input_tokens + last.output_tokens
+        """Tokens the next request would carry: the last response's count plus what came since
+        (chars/4), or an estimate of the whole history right after a resume or compaction."""
+        return estimate_tokens(self.agent)
 
 
 Handler = Callable[[ReplState, str], None]
@@ -133,6 +145,9 @@ def _help(state: ReplState, arg: str) -> None:
 def _clear(state: ReplState, arg: str) -> None:
     state.agent.history.replace([])
     state.agent.last_usage = Usage()
+    state.agent.usage_mark = 0
+    if state.recorder is not None:
+        state.recorder.start_new()  # the old conversation stays resumable
     state.console.print(
         Text("Started a new conversation (the model sees no earlier messages).", "dim")
     )
@@ -215,4 +230,7 @@ def default_commands() -> CommandRegistry:
         )
     )
     registry.add(Command("exit", "leave infercode (also Ctrl-D)", _exit, aliases=("quit",)))
+    from infercode.ui.session_commands import add_session_commands  # it imports this module
+
+    add_session_commands(registry)
     return registry

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from infercode.agent import Agent
+from infercode.compaction import compacted_text
 from infercode.events import (
     JSON,
+    Compacted,
     Event,
     MessageDone,
     Notice,
@@ -85,6 +87,8 @@ class ProgressPrinter:
                 )
         elif isinstance(event, Notice):
             self._write(event.text)
+        elif isinstance(event, Compacted):
+            self._write(compacted_text(event))
 
     def _write(self, line: str) -> None:
         self.out.write(line + "\n")
@@ -116,6 +120,7 @@ class HeadlessOptions:
     output_schema: JSON | None = None
     last_message_file: Path | None = None
     session_id: str | None = None
+    show_diff: bool = False
 
 
 def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
@@ -160,8 +165,26 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
             finished, exit_code=code, duration_s=duration, result=answer, error=error
         )
         write_line(sys.stdout, result)
+    if options.show_diff:
+        print_session_diff(agent, sys.stderr)
     report_end(finished, sys.stderr)
     return code
+
+
+def print_session_diff(agent: Agent, out: TextIO) -> None:
+    """``--diff``: what infercode changed in this run, on stderr (stdout stays the answer)."""
+    from infercode.checkpoint_hooks import CheckpointHooks
+    from infercode.checkpoints import CheckpointError
+
+    if not isinstance(agent.hooks, CheckpointHooks):
+        return
+    try:
+        diff = agent.hooks.checkpoints.diff(color=out.isatty())
+    except CheckpointError as error:
+        out.write(f"infercode: cannot show the diff: {error}\n")
+        return
+    out.write(diff if diff else "infercode: no files changed\n")
+    out.flush()
 
 
 def _write_last_message(path: Path, text: str) -> None:

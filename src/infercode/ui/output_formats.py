@@ -13,6 +13,7 @@ from typing import TextIO
 
 from infercode.events import (
     JSON,
+    Compacted,
     Event,
     MessageDone,
     Notice,
@@ -96,6 +97,12 @@ def event_record(event: Event) -> JSON | None:
         }
     if isinstance(event, Notice):
         return {"type": "notice", "text": event.text}
+    if isinstance(event, Compacted):
+        return {
+            "type": "compacted",
+            "before_tokens": event.before_tokens,
+            "after_tokens": event.after_tokens,
+        }
     return None
 
 

@@ -30,6 +30,7 @@ from infercode import __version__
 from infercode.config import Settings
 from infercode.errors import ModelError
 from infercode.model import ModelClient, ModelRequest, ModelStream
+from infercode.recorder import open_session_or_warn
 from infercode.session import build_agent
 from infercode.ui.commands import ExitRepl, ReplState, default_commands, parse_command
 from infercode.ui.completion import FileIndex, ReplCompleter, expand_attachments
@@ -161,8 +162,11 @@ class Repl:
         *,
         console: Console | None = None,
         model: ModelClient | None = None,
+        resume: Path | None = None,
     ) -> None:
         self.console = console if console is not None else Console(highlight=False)
+        # Recorded from the first message on; nothing is written if the user leaves before.
+        self.opened = open_session_or_warn(settings, root, resume, lazy=True)
         self.lazy = LazyModel(settings)
         self.view = TurnView(
             self.console,
@@ -174,6 +178,8 @@ class Repl:
             root,
             ConfirmApprover(self.console, self.view.pause),
             model=model if model is not None else self.lazy,
+            history=self.opened.history if self.opened is not None else None,
+            session=self.opened.recorder if self.opened is not None else None,
         )
         self.state = ReplState(
             console=self.console,
@@ -182,6 +188,8 @@ class Repl:
             root=root,
             commands=default_commands(),
             list_models=self.lazy.list_models,
+            recorder=self.opened.recorder if self.opened is not None else None,
+            send=self._send,
         )
         self.branch = BranchCache(root)
         self.files = FileIndex(root)
@@ -225,6 +233,8 @@ class Repl:
     def run(self, first_message: str | None = None) -> int:
         session = self._session()
         self._banner()
+        for note in self.opened.notes if self.opened is not None else []:
+            self.console.print(Text(note, style="dim"), highlight=False)
         self.lazy.start()  # the user is typing: a good time to import openai
         try:
             if first_message and first_message.strip():
@@ -242,6 +252,9 @@ class Repl:
                 self._handle(text)
         except ExitRepl as done:
             return done.code
+        finally:
+            if self.opened is not None:
+                self.opened.recorder.close()
 
     def _second_interrupt(self) -> bool:
         now = time.monotonic()
@@ -291,6 +304,11 @@ class Repl:
         self.console.print()
 
 
-def run_repl(settings: Settings, root: Path, first_message: str | None = None) -> int:
-    """Open the REPL in ``root``; returns the exit status (0 when the user leaves)."""
-    return Repl(settings, root).run(first_message)
+def run_repl(
+    settings: Settings,
+    root: Path,
+    first_message: str | None = None,
+    resume: Path | None = None,
+) -> int:
+    """Open the REPL in ``root`` (continuing session file ``resume``); returns the exit status."""
+    return Repl(settings, root, resume=resume).run(first_message)

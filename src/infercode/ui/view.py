@@ -18,7 +18,9 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from infercode.compaction import compacted_text
 from infercode.events import (
+    Compacted,
     Event,
     MessageDone,
     Notice,
@@ -256,6 +258,9 @@ class TurnView:
         elif isinstance(event, Notice):
             self.pause()
             self._print("notice", Text(event.text, style="dim"))
+        elif isinstance(event, Compacted):
+            self.pause()
+            self._print("notice", Text(compacted_text(event), style="dim"))
         elif isinstance(event, TurnFinished):
             self._on_turn_finished(event)
 
