@@ -17,7 +17,7 @@ from infercode.config_file import (
 )
 from infercode.errors import ConfigError
 from tests.conftest import run_infercode
-from tests.support.responses_server import ResponsesServer, text_reply
+from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 
 
 def write_config(isolated_home: Path, text: str) -> Path:
@@ -203,3 +203,20 @@ def test_help_lists_the_subcommands(workspace: Path) -> None:
     for text in ("infercode sessions", "config path", "--continue", "--resume", "--profile"):
         assert text in result.stdout
     assert run_infercode(["config", "--help"], cwd=workspace).returncode == 0
+
+
+def test_a_per_tool_output_limit_caps_what_enters_history(
+    server: ResponsesServer, isolated_home: Path, workspace: Path
+) -> None:
+    write_config(isolated_home, "tool_output_limit = 20000\n[tool_output_limits]\nshell = 1000\n")
+    command = "python3 -c \"print('x' * 5000)\""
+    server.enqueue(
+        call_reply(FunctionCall("shell", {"command": command}, call_id="call_big")),
+        text_reply("done"),
+    )
+    result = run_infercode(["--base-url", server.url, "--yes", "-p", "print"], cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    body = server.requests[-1].body
+    assert body is not None
+    (output,) = [i["output"] for i in body["input"] if i["type"] == "function_call_output"]
+    assert len(output) < 1200 and "characters omitted" in output

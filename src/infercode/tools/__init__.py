@@ -55,16 +55,15 @@ def build_tools(workspace: Workspace, settings: Settings) -> ToolRegistry:
     from infercode.tools.read import ReadFileTool
     from infercode.tools.shell import ShellTool
 
-    limit = settings.tool_output_limit
     return ToolRegistry(
         [
-            ReadFileTool(workspace, max_chars=limit),
-            EditFileTool(workspace, max_chars=limit),
+            ReadFileTool(workspace, max_chars=settings.output_limit("read_file")),
+            EditFileTool(workspace, max_chars=settings.output_limit("edit_file")),
             ShellTool(
                 workspace,
                 default_timeout_s=settings.shell_timeout_s,
                 max_timeout_s=settings.shell_max_timeout_s,
-                output_limit=limit,
+                output_limit=settings.output_limit("shell"),
             ),
         ]
     )
