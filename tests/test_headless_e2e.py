@@ -225,7 +225,8 @@ def test_bad_tool_inputs_go_back_to_the_model(server: ResponsesServer, workspace
     ]
     server.enqueue(call_reply(*calls), text_reply("I see."))
     result = run_infercode([*base(server), "--yes", "-p", "go"], cwd=workspace)
-    assert result.returncode == 0, result.stderr
+    # --yes does not cover paths outside the workspace: with no terminal to confirm, denied.
+    assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr
     got = outputs(server, 1)
     assert len(got) == len(calls)

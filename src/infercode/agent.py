@@ -8,6 +8,7 @@ output, so the next request is valid.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import queue
 import threading
@@ -22,6 +23,7 @@ from infercode.events import (
     JSON,
     Event,
     MessageDone,
+    Notice,
     ReasoningDelta,
     ReasoningDone,
     RequestStarted,
@@ -49,6 +51,7 @@ from infercode.history import (
 from infercode.model import ItemDone, ModelClient, ModelRequest, ModelStream, StreamCompleted
 from infercode.tools import ToolRegistry
 from infercode.tools.base import PreparedCall, ToolContext, ToolResult
+from infercode.workspace import OutsideWorkspace, Workspace
 
 CANCELLED_OUTPUT = "Not run: the user interrupted the turn before this call ran."
 FAILED_OUTPUT = "Not run: the response failed before this call could run."
@@ -56,11 +59,14 @@ INTERRUPTED_RESULT = "[interrupted by user]"
 
 
 class TurnHooks(Protocol):
-    """Side work around a user turn (git checkpoints). Both are called from the engine thread."""
+    """Side work around a user turn (git checkpoints). Both are called from the engine thread.
 
-    def before_first_mutation(self) -> None: ...
+    ``after_turn`` may return a line to show the user (e.g. "committed 1a2b3c4").
+    """
 
-    def after_turn(self) -> None: ...
+    def before_first_mutation(self, turn_label: str) -> None: ...
+
+    def after_turn(self) -> str | None: ...
 
 
 class RequestHook(Protocol):
@@ -70,11 +76,11 @@ class RequestHook(Protocol):
 
 
 class NoHooks:
-    def before_first_mutation(self) -> None:
+    def before_first_mutation(self, turn_label: str) -> None:
         pass
 
-    def after_turn(self) -> None:
-        pass
+    def after_turn(self) -> str | None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,7 @@ class AgentOptions:
 class _Turn:
     """Mutable state of one user turn."""
 
+    label: str = ""
     steps: int = 0
     denied: int = 0
     final_text: str = ""
@@ -111,6 +118,7 @@ class Agent:
         rules: SessionRules | None = None,
         hooks: TurnHooks | None = None,
         request_hook: RequestHook | None = None,
+        workspace: Workspace | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
@@ -120,6 +128,7 @@ class Agent:
         self.rules = rules if rules is not None else SessionRules()
         self.hooks: TurnHooks = hooks if hooks is not None else NoHooks()
         self.request_hook = request_hook
+        self.workspace = workspace
         self.usage_total = Usage()
         self.last_usage = Usage()
         #: len(history) when ``last_usage`` arrived: items after it are not in its token count.
@@ -138,21 +147,27 @@ class Agent:
 
     def run_turn(self, text: str) -> Generator[Event, None, None]:
         """Send ``text``; work until the model answers without calls, fails, or is stopped."""
-        turn = _Turn()
+        turn = _Turn(label=text)
         self.history.repair()  # a session resumed after a crash may end with unanswered calls
         self.history.append(user_message(text))
+        error: ModelError | None = None
         try:
             status, error = yield from self._loop(turn)
         except KeyboardInterrupt:
-            self._settle(turn, CANCELLED_OUTPUT)
-            yield self._finished(turn, "interrupted")
-            return
+            status = "interrupted"
         finally:
             # Also reached when the consumer closes the generator: history must stay valid.
             self._settle(turn, CANCELLED_OUTPUT)
-            if turn.mutated:
-                self.hooks.after_turn()
+            notice = self._end_mutations(turn)
+        if notice:
+            yield Notice(notice)
         yield self._finished(turn, status, error)
+
+    def _end_mutations(self, turn: _Turn) -> str | None:
+        if not turn.mutated:
+            return None
+        turn.mutated = False
+        return self.hooks.after_turn()
 
     def _finished(
         self, turn: _Turn, status: TurnStatus, error: ModelError | None = None
@@ -238,7 +253,17 @@ class Agent:
 
     def _handle_call(self, turn: _Turn, call: ToolCall) -> Iterator[Event]:
         try:
-            prepared = self._prepare(call)
+            try:
+                prepared = self._prepare(call)
+            except OutsideWorkspace as outside:
+                granted = yield from self._ask_outside(turn, call, outside)
+                if not granted:
+                    return
+                prepared = self._prepare(call)
+                if prepared.kind == "read":  # the path was the question; nothing else to show
+                    yield from self._start(turn, call, prepared)
+                    return
+                prepared = dataclasses.replace(prepared, outside_workspace=True)
         except ToolError as error:
             yield ToolDecided(call, "invalid")
             yield from self._finish_call(call, ToolResult(str(error), ok=False, summary="invalid"))
@@ -270,10 +295,31 @@ class Agent:
                 if edited is None:
                     return
                 prepared = edited
+        yield from self._start(turn, call, prepared)
+
+    def _ask_outside(
+        self, turn: _Turn, call: ToolCall, outside: OutsideWorkspace
+    ) -> Generator[Event, None, bool]:
+        """A path outside the workspace needs the user's yes for that one path (never a rule)."""
+        tool = self.tools.get(call.name)
+        kind = tool.spec.kind if tool is not None else "read"
+        summary = f"{call.name} {outside.path} — OUTSIDE the workspace {outside.root}"
+        request = ApprovalRequest(call, kind, summary, str(outside), outside_workspace=True)
+        yield ToolRequested(call, kind, summary, str(outside), outside_workspace=True)
+        decision = self.approver.decide(request)
+        if not decision.allow or self.workspace is None:
+            turn.denied += 1
+            yield from self._deny(call, decision)
+            return False
+        self.workspace.grant(outside.path)
+        yield ToolDecided(call, "approved", decision.message)
+        return True
+
+    def _start(self, turn: _Turn, call: ToolCall, prepared: PreparedCall) -> Iterator[Event]:
         tool = self.tools.get(call.name)
         if tool is not None and tool.spec.mutating and not turn.mutated:
             turn.mutated = True
-            self.hooks.before_first_mutation()
+            self.hooks.before_first_mutation(turn.label)
         yield ToolStarted(call)
         yield from self._run(call, prepared)
 

@@ -145,6 +145,16 @@ class DenyAll:
     """The approver when nobody can be asked: deny and say which flag would have allowed it."""
 
     def decide(self, request: ApprovalRequest) -> Decision:
+        if request.outside_workspace:
+            return Decision(
+                allow=False,
+                message=(
+                    "Not run: the path is outside the workspace, and with no terminal nobody can "
+                    "confirm it. Work inside the workspace (the user can start infercode with "
+                    "-C DIR to choose a larger one)."
+                ),
+                source="no_approver",
+            )
         flag = f"--allow {request.kind}" if request.kind != "shell" else "--allow shell"
         return Decision(
             allow=False,

@@ -82,6 +82,9 @@ class Settings:
     request_timeout_s: float = 600.0
     """Seconds to wait for the server (connect and between stream chunks)."""
 
+    auto_commit: bool = False
+    """After each turn that changed files, commit exactly those files (``--auto-commit``)."""
+
     max_retries: int = 2
     """Retries of a request that failed before its body streamed (429, 5xx, connection)."""
 

@@ -52,14 +52,23 @@ def build_agent(
         include_encrypted_reasoning=settings.wants_encrypted_reasoning(),
         text_format=text_format,
     )
+    workspace = Workspace(root)
+    if hooks is None:
+        from infercode.checkpoint_hooks import CheckpointHooks
+        from infercode.sessions import state_dir
+
+        checkpoint_hooks = CheckpointHooks(root, state_dir(), auto_commit=settings.auto_commit)
+        checkpoint_hooks.warm_up()
+        hooks = checkpoint_hooks
     return Agent(
         model=model,
-        tools=build_tools(Workspace(root), settings),
+        tools=build_tools(workspace, settings),
         approver=approver,
         history=history if history is not None else History(),
         options=options,
         rules=initial_rules(settings),
         hooks=hooks,
+        workspace=workspace,
         request_hook=Compactor(
             settings.context_window(),
             settings.compact_threshold,

@@ -53,6 +53,7 @@ class Workspace:
         # realpath once, so that comparisons with fully resolved paths are meaningful even when
         # the root itself is reached through a symlink (e.g. /tmp -> /private/tmp on macOS).
         self.root = Path(os.path.realpath(root))
+        self._granted: set[Path] = set()
 
     @classmethod
     def discover(cls, cwd: Path) -> Workspace:
@@ -80,7 +81,7 @@ class Workspace:
         # their nearest existing parent really is.
         resolved = Path(os.path.realpath(joined))
         if not _is_within(resolved, self.root):
-            if not allow_outside:
+            if not allow_outside and resolved not in self._granted:
                 raise OutsideWorkspace(
                     f"The path '{path}' is outside the workspace root {self.root} "
                     f"(it resolves to {resolved}). Only files inside the workspace can be used.",
@@ -93,6 +94,10 @@ class Workspace:
                 "managed by git. Use git commands through the shell tool instead."
             )
         return resolved
+
+    def grant(self, path: Path) -> None:
+        """The user confirmed this one path outside the root: allow it for the session."""
+        self._granted.add(Path(os.path.realpath(path)))
 
     def is_inside(self, path: Path) -> bool:
         return _is_within(Path(os.path.realpath(path)), self.root)
