@@ -120,3 +120,22 @@ def test_init_writes_agents_md_after_confirmation(server: ResponsesServer, tmp_p
         assert term.wait_exit() == 0
     assert (workspace / "AGENTS.md").read_text() == content
     assert _texts(_posts(server)[0]) == [INIT_PROMPT]
+
+
+def test_usage_shows_the_last_turn_the_session_and_the_context_left(
+    server: ResponsesServer, tmp_path: Path
+) -> None:
+    server.enqueue(text_reply("counted"))
+    term, _ = start_repl(server.url, tmp_path)
+    with term:
+        term.wait_prompt()
+        term.send_line("count me")
+        term.wait_for("counted")
+        term.wait_prompt()
+        term.send_line("/usage")
+        term.wait_for("window).")
+        screen = term.text()
+        assert "Session: " in screen and "left (99% of the" in screen
+        assert "Last turn: 0 input" not in screen
+        term.press("ctrl-d")
+        assert term.wait_exit() == 0

@@ -50,6 +50,8 @@ class ReplState:
     """Writes the conversation to its session file; None when this run records none."""
     send: Callable[[str], None] | None = None
     """Sends a message to the model as if typed (``/init``)."""
+    last_turn: Usage = field(default_factory=Usage)
+    """Tokens of the last user turn, all its requests together."""
 
     def model_names(self) -> list[str]:
         """The server's models (``GET /models``, asked once), else the ones we know."""
@@ -179,11 +181,14 @@ def _usage(state: ReplState, arg: str) -> None:
     used = state.context_used()
     left = max(window - used, 0)
     share = 100 * used / window if window else 0.0
+    turn = state.last_turn
     lines = [
+        f"Last turn: {turn.input_tokens:,} input tokens ({turn.cached_tokens:,} cached), "
+        f"{turn.output_tokens:,} output ({turn.reasoning_tokens:,} reasoning).",
         f"Session: {total.input_tokens:,} input tokens ({total.cached_tokens:,} cached), "
         f"{total.output_tokens:,} output ({total.reasoning_tokens:,} reasoning).",
         f"Context: {used:,} of {window:,} tokens ({share:.0f}%) used by the conversation; "
-        f"{left:,} left ({state.settings.model}).",
+        f"{left:,} left ({100 - share:.0f}% of the {state.settings.model} window).",
     ]
     for line in lines:
         state.console.print(line, highlight=False)

@@ -295,7 +295,8 @@ class Repl:
             self.console.print(Text(f"  {note}", style="dim"), highlight=False)
         with quiet_input():
             try:
-                drive(self.state.agent.run_turn(message), self.view)
+                finished = drive(self.state.agent.run_turn(message), self.view)
+                self.state.last_turn = finished.usage
             except Exception:
                 # A bug in a renderer must not end the session; the engine kept history valid.
                 self.console.print_exception(max_frames=8)
