@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,20 +56,6 @@ def session_text(workspace: Path) -> str:
     return latest.path.read_text(errors="replace") if latest is not None else ""
 
 
-def processes_with(marker: str) -> list[int]:
-    """Pids whose command line holds ``marker`` (the orphaned shell call after the kill)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if marker.encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
 def test_kill_mid_stream_then_continue(server: ResponsesServer, workspace: Path) -> None:
     server.enqueue(Reply(items=[Message("word " * 500)], delta_delay_s=0.01))
     process = start(["--base-url", server.url, "-p", "first question"], workspace)
@@ -93,18 +78,21 @@ def test_kill_mid_stream_then_continue(server: ResponsesServer, workspace: Path)
     assert texts == ["first question", "second question"]
 
 
-def test_kill_mid_tool_then_continue(server: ResponsesServer, workspace: Path) -> None:
-    marker = f"infercode-test-{uuid.uuid4().hex}"
-    command = f"sleep 15; echo {marker}"
+def test_kill_mid_tool_then_continue(
+    server: ResponsesServer, workspace: Path, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "shell.pid"
+    # The shell call says it started (and which process group to clean up) by writing its pid.
+    command = f"echo $$ > {pid_file}; sleep 15"
     server.enqueue(call_reply(FunctionCall("shell", {"command": command}, call_id="call_sleep")))
     process = start(["--base-url", server.url, "--yes", "-p", "run the slow thing"], workspace)
     try:
-        wait_until(lambda: bool(processes_with(marker)))  # the shell call is running
+        wait_until(lambda: pid_file.exists() and pid_file.read_text().strip().isdigit())
     finally:
         kill_hard(process)
-        for pid in processes_with(marker):  # the call's own process group outlives infercode
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(os.getpgid(pid), signal.SIGKILL)
+        if pid_file.exists():  # the call's own process group outlives infercode
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.killpg(int(pid_file.read_text()), signal.SIGKILL)
     latest = SessionStore.default().latest(workspace)
     assert latest is not None
     kinds = [item["type"] for item in read_session(latest.path).items]
