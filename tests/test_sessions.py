@@ -153,6 +153,11 @@ def test_a_compaction_cut_short_falls_back_to_the_history_before_it(tmp_path: Pa
     with path.open("ab") as stream:
         stream.write((json.dumps(marker) + "\n" + json.dumps(user_message("sum")) + "\n").encode())
     assert read_session(path).items == before
+    loaded, file = SessionStore(path.parent).open(path)  # resumed after that crash
+    _OPEN.append(file)
+    assert loaded.unfinished_compaction and loaded.items == before
+    file.append(user_message("next"))
+    assert read_session(path).items == [*before, user_message("next")]
 
 
 def test_listing_latest_and_lookup(tmp_path: Path) -> None:

@@ -71,6 +71,8 @@ class LoadedSession:
     items: list[JSON]
     skipped_lines: int = 0
     torn_tail: bool = False
+    unfinished_compaction: bool = False
+    """A compaction block was cut short: ``items`` is the history from before it."""
 
 
 def read_session(path: Path) -> LoadedSession:
@@ -112,7 +114,7 @@ def read_session(path: Path) -> LoadedSession:
                 items, pending = pending, None
         else:
             items.append(record)
-    return LoadedSession(header, items, skipped, torn)
+    return LoadedSession(header, items, skipped, torn, pending is not None)
 
 
 class SessionFile:
@@ -220,7 +222,12 @@ class SessionStore:
         if loaded.torn_tail:
             data = path.read_bytes()
             os.truncate(path, data.rfind(b"\n") + 1)
-        return loaded, SessionFile(path, _open_append(path), api_key, self.fsync)
+        file = SessionFile(path, _open_append(path), api_key, self.fsync)
+        if loaded.unfinished_compaction:
+            # Items appended now would count towards the half-written block; close it with a
+            # complete one holding the history we fell back to.
+            file.record_compaction(loaded.items, 0, 0)
+        return loaded, file
 
     def paths(self) -> list[Path]:
         """Session files, most recently written first."""
