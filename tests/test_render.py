@@ -30,7 +30,7 @@ def _stream_all(text: str, chunk: int = 4) -> tuple[TextStream, str]:
     """Feed ``text`` in ``chunk``-sized deltas, rendering the tail after every one (the worst
     case: no throttle at all). Returns the stream and what went into scrollback."""
     console, out = _console()
-    stream = markdown_stream(console, lambda lines: console.print(Lines(lines)))
+    stream = markdown_stream(console, lambda lines: console.print(Lines(lines)), settle_interval=0)
     for start in range(0, len(text), chunk):
         stream.feed(text[start : start + chunk])
         stream.tail_lines(80)
@@ -44,7 +44,9 @@ def _count_work(text: str, chunk: int = 4) -> TextStream:
     def render(source: str, width: int) -> list[Line]:
         return [[Segment(source[:width])]]
 
-    stream = TextStream(render, lambda lines: None, plan_markdown, width=lambda: 80, gaps=True)
+    stream = TextStream(
+        render, lambda lines: None, plan_markdown, width=lambda: 80, gaps=True, settle_interval=0
+    )
     for start in range(0, len(text), chunk):
         stream.feed(text[start : start + chunk])
         stream.tail_lines(80)
@@ -129,7 +131,7 @@ def test_plain_text_settles_at_newlines() -> None:
 
 def test_reasoning_stream_prints_lines_once() -> None:
     console, out = _console()
-    stream = plain_stream(console, lambda lines: console.print(Lines(lines)))
+    stream = plain_stream(console, lambda lines: console.print(Lines(lines)), settle_interval=0)
     for word in ("first line\nsec", "ond line\nthi", "rd"):
         stream.feed(word)
     assert out.getvalue() == "first line\nsecond line\n"

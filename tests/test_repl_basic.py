@@ -12,6 +12,7 @@ from tests.support.responses_server import (
     Reasoning,
     Reply,
     ResponsesServer,
+    bench_markdown,
     text_reply,
 )
 
@@ -135,3 +136,26 @@ def test_a_failed_turn_says_why_and_the_session_goes_on(
         term.wait_prompt()
         term.send_line("again")
         term.wait_for("recovered")
+
+
+def test_a_long_reply_lands_in_scrollback_once_even_across_resizes(
+    server: ResponsesServer, tmp_path: Path
+) -> None:
+    text = bench_markdown(2)
+    server.enqueue(Reply(items=[Message(text)], delta_delay_s=0.004, chunk_size=6))
+    term, _ = start_repl(server.url, tmp_path, rows=30)
+    with term:
+        term.wait_prompt()
+        term.send_line("write")
+        term.wait_for("Part 2")
+        term.resize(30, 64)
+        term.wait_for("Part 3")
+        term.resize(30, 100)
+        term.wait_prompt(timeout=30)
+        scrollback = term.history_text()
+    sections = text.count("## Part ")
+    for n in range(1, sections):
+        assert scrollback.count(f"Part {n}: ") == 1, n
+        assert scrollback.count(f"Section {n} explains") == 1, n
+        assert scrollback.count(f"def handle_{n}(") == 1, n
+    assert "writing" not in scrollback  # the status line went with the live display

@@ -215,6 +215,13 @@ class Terminal:
         for key in keys:
             self.child.send(KEYS[key].encode())
 
+    def resize(self, rows: int, cols: int) -> None:
+        """Change the terminal size (the program gets SIGWINCH); the screen does not reflow,
+        like xterm."""
+        self.screen.resize(rows, cols)
+        self.rows, self.cols = rows, cols
+        self.child.setwinsize(rows, cols)
+
     def paste(self, text: str) -> None:
         """Bracketed paste, as a terminal sends it when prompt-toolkit enabled the mode."""
         self.child.send(b"\x1b[200~" + text.encode() + b"\x1b[201~")

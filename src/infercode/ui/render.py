@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -37,6 +38,7 @@ RenderFn = Callable[[str, int], list[Line]]
 
 MAX_TAIL_LINES = 40
 MAX_TAIL_CHARS = 4000
+SETTLE_INTERVAL_S = 0.05
 CODE_THEME = "monokai"
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
@@ -221,6 +223,8 @@ class TextStream:
         gaps: bool,
         max_lines: int = MAX_TAIL_LINES,
         max_chars: int = MAX_TAIL_CHARS,
+        settle_interval: float = SETTLE_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._render = render
         self._emit = emit
@@ -229,6 +233,10 @@ class TextStream:
         self._gaps = gaps
         self._max_lines = max_lines
         self._max_chars = max_chars
+        self._settle_interval = settle_interval
+        self._clock = clock
+        self._settled_at = float("-inf")
+        self._newline = False
         self._lock = threading.Lock()
         self._tail = ""
         self._gap_pending = False
@@ -247,9 +255,17 @@ class TextStream:
         with self._lock:
             self._tail += text
             self._version += 1
-            # Settling needs a newline (a line or block ended) or a tail over the cap.
-            if "\n" not in text and len(self._tail) <= self._max_chars:
+            # Settling needs a newline (a line or block ended) or a tail over the cap. When text
+            # pours in, settle at most every ``settle_interval``: one render then covers several
+            # blocks (each render has a fixed cost).
+            self._newline = self._newline or "\n" in text
+            now = self._clock()
+            if len(self._tail) <= self._max_chars and (
+                not self._newline or now - self._settled_at < self._settle_interval
+            ):
                 return
+            self._newline = False
+            self._settled_at = now
             chunks, self._tail = self._plan(self._tail, self._max_lines, self._max_chars)
         for chunk, gap_after in chunks:
             self._print_chunk(chunk, gap_after)
@@ -293,20 +309,41 @@ class TextStream:
             self._gap_pending = True
 
 
-def markdown_stream(console: Console, emit: Callable[[list[Line]], None]) -> TextStream:
+def markdown_stream(
+    console: Console,
+    emit: Callable[[list[Line]], None],
+    settle_interval: float = SETTLE_INTERVAL_S,
+) -> TextStream:
     def render(text: str, width: int) -> list[Line]:
         return render_markdown(console, text, width)
 
-    return TextStream(render, emit, plan_markdown, width=lambda: console.width, gaps=True)
+    return TextStream(
+        render,
+        emit,
+        plan_markdown,
+        width=lambda: console.width,
+        gaps=True,
+        settle_interval=settle_interval,
+    )
 
 
 def plain_stream(
-    console: Console, emit: Callable[[list[Line]], None], style: str = "dim italic"
+    console: Console,
+    emit: Callable[[list[Line]], None],
+    style: str = "dim italic",
+    settle_interval: float = SETTLE_INTERVAL_S,
 ) -> TextStream:
     def render(text: str, width: int) -> list[Line]:
         return render_plain(console, text, width, style)
 
-    return TextStream(render, emit, plan_plain, width=lambda: console.width, gaps=False)
+    return TextStream(
+        render,
+        emit,
+        plan_plain,
+        width=lambda: console.width,
+        gaps=False,
+        settle_interval=settle_interval,
+    )
 
 
 def colored_diff(diff: str, max_lines: int = 400) -> Text:

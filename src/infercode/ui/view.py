@@ -11,6 +11,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
@@ -187,10 +188,22 @@ class TurnView:
 
     # -- printing --------------------------------------------------------------------------------
 
+    def _output_lock(self) -> AbstractContextManager[object]:
+        """Hold the live display's lock for a whole print, write included.
+
+        ``console.print`` alone takes that lock only while it positions the cursor, and writes
+        after releasing it; rich's refresh thread could then write its frame in between, from
+        the wrong cursor position, and a printed line would be overwritten. (rich's own refresh
+        thread holds ``Live._lock`` the same way.)
+        """
+        live = self._live
+        return live._lock if live is not None else nullcontext()
+
     def _emitter(self, block: str) -> Callable[[list[Line]], None]:
         def emit(lines: list[Line]) -> None:
-            self._enter_block(block)
-            self.console.print(Lines(lines))
+            with self._output_lock():
+                self._enter_block(block)
+                self.console.print(Lines(lines))
 
         return emit
 
@@ -201,9 +214,10 @@ class TurnView:
         self._block = block
 
     def _print(self, block: str, *renderables: Text | str) -> None:
-        self._enter_block(block)
-        for renderable in renderables:
-            self.console.print(renderable, highlight=False, soft_wrap=False)
+        with self._output_lock():
+            self._enter_block(block)
+            for renderable in renderables:
+                self.console.print(renderable, highlight=False, soft_wrap=False)
 
     def _finish_streams(self) -> None:
         width = self.console.width
