@@ -152,3 +152,10 @@ def test_lines_carry_no_trailing_padding() -> None:
     for line in render_markdown(console, "short paragraph\n\n- item\n", 60):
         text = "".join(segment.text for segment in line)
         assert text == text.rstrip()
+
+
+def test_diff_colors() -> None:
+    text = colored_diff("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old\n+new\n same\n")
+    styles = {text.plain[span.start : span.end].strip(): str(span.style) for span in text.spans}
+    assert styles["-old"] == "red" and styles["+new"] == "green"
+    assert styles["@@ -1 +1 @@"] == "cyan" and styles["--- a/x"] == "bold"

@@ -145,3 +145,33 @@ def test_ctrl_c_at_a_question_denies_and_returns_to_the_prompt(
     assert set(outputs) == {"call_r1", "call_r2"}
     assert all("Not run" in text for text in outputs.values())
     assert all(r.rejected is None for r in server.requests)
+
+
+def test_several_calls_are_confirmed_one_by_one_in_order(
+    server: ResponsesServer, tmp_path: Path
+) -> None:
+    server.enqueue(
+        call_reply(
+            _edit("a.txt", "one", "ONE", "call_a"),
+            _edit("b.txt", "two", "TWO", "call_b"),
+        ),
+        text_reply("Did one of two."),
+    )
+    files = {"a.txt": "one\n", "b.txt": "two\n"}
+    term, workspace = start_repl(server.url, tmp_path, files=files)
+    with term:
+        term.wait_prompt()
+        term.send_line("edit both")
+        term.wait_for("Apply this edit?")
+        assert "+ONE" in term.text() and "+TWO" not in term.text()
+        term.type("y")
+        term.wait_until(lambda: term.count("Apply this edit?") == 2, "the second question")
+        assert "+TWO" in term.text()
+        term.type("n")
+        term.wait_for("Message to the model")
+        term.press("enter")
+        term.wait_for("Did one of two.")
+    assert (workspace / "a.txt").read_text() == "ONE\n"
+    assert (workspace / "b.txt").read_text() == "two\n"
+    outputs = _outputs(_posts(server)[1])
+    assert list(outputs) == ["call_a", "call_b"] and "denied" in outputs["call_b"]

@@ -228,7 +228,7 @@ class TurnView:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, TextDelta):
-            if self._block == "reasoning":
+            if self.reasoning.active:  # the answer starts: reasoning is over, settle it
                 self.reasoning.finish(self.console.width)
             self._streamed_message = True
             self.message.feed(event.text)
