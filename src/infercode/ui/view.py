@@ -316,7 +316,10 @@ class TurnView:
         if shell is None:
             return
         for text in shell.summary_lines():
-            self._print("tool", Text(f"  │ {text}", style="dim"))
+            line = Text(f"  │ {text}", "dim")
+            # One row per output line (cut, not wrapped): the result stays short.
+            line.truncate(max(self.console.width - 1, 10), overflow="ellipsis")
+            self._print("tool", line)
         if interrupted:  # the engine reports no ToolFinished for a call it stopped
             self._print("tool", Text("  ✗ interrupted", style="red"))
 
