@@ -238,4 +238,7 @@ def default_commands() -> CommandRegistry:
     from infercode.ui.session_commands import add_session_commands  # it imports this module
 
     add_session_commands(registry)
+    from infercode.ui.git_commands import add_git_commands  # it imports this module too
+
+    add_git_commands(registry)
     return registry
