@@ -21,10 +21,11 @@ from infercode.events import (
     ToolStarted,
     TurnFinished,
 )
+from infercode.gitrepo import current_branch
 from infercode.ui import confirm
 from infercode.ui.commands import default_commands, parse_command
 from infercode.ui.confirm import ConfirmApprover
-from infercode.ui.toolbar import format_tokens, git_branch, toolbar_text
+from infercode.ui.toolbar import format_tokens, toolbar_text
 from infercode.ui.view import ShellOutput, TurnView, clean_output_line
 
 
@@ -56,17 +57,18 @@ def test_registry_takes_new_commands_and_aliases() -> None:
     assert "undo" in [command.name for command in registry]
 
 
-def test_git_branch_reads_head_directly(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/feature/x\n")
-    assert git_branch(tmp_path) == "feature/x"
-    (tmp_path / ".git" / "HEAD").write_text("0123456789abcdef\n")
-    assert git_branch(tmp_path) == "01234567"
+def test_toolbar_branch_reads_head_directly(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/feature/x\n")
+    assert current_branch(repo) == "feature/x"
+    (repo / ".git" / "HEAD").write_text("0123456789abcdef\n")
+    assert current_branch(repo) == "(detached 0123456)"
     worktree = tmp_path / "wt"
     worktree.mkdir()
-    (worktree / ".git").write_text(f"gitdir: {tmp_path / '.git'}\n")
-    assert git_branch(worktree) == "01234567"
-    assert git_branch(tmp_path / "nowhere") is None
+    (worktree / ".git").write_text(f"gitdir: {repo / '.git'}\n")
+    assert current_branch(worktree) == "(detached 0123456)"
+    assert current_branch(tmp_path / "nowhere") is None
 
 
 def test_toolbar_text() -> None:

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from infercode import __version__
 from infercode.events import JSON
 from infercode.history import History, message_text
+from infercode.workspace import fsync_dir
 
 STATE_ENV = "INFERCODE_STATE_DIR"
 HEADER_TYPE = "infercode.session"
@@ -201,7 +202,7 @@ class SessionStore:
                 break
             except FileExistsError:
                 continue
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
         session = SessionFile(path, stream, api_key, self.fsync)
         header: JSON = {
             "type": HEADER_TYPE,
@@ -317,17 +318,3 @@ def _open_append(path: Path, *, create: bool = False) -> IO[bytes]:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the new file's directory entry durable too (POSIX; a no-op where unsupported)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

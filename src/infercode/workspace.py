@@ -139,10 +139,10 @@ class Workspace:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        _fsync_dir(directory)
+        fsync_dir(directory)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make the rename durable; best effort (not every platform can open a directory)."""
     try:
         fd = os.open(directory, os.O_RDONLY)

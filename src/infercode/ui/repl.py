@@ -7,7 +7,6 @@ imported in a background thread while the user types the first message (it costs
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -32,6 +31,7 @@ from infercode.errors import ModelError
 from infercode.model import ModelClient, ModelRequest, ModelStream
 from infercode.recorder import open_session_or_warn
 from infercode.session import build_agent
+from infercode.sessions import state_dir
 from infercode.ui.commands import ExitRepl, ReplState, default_commands, parse_command
 from infercode.ui.completion import FileIndex, ReplCompleter, expand_attachments
 from infercode.ui.confirm import ConfirmApprover
@@ -46,16 +46,6 @@ EXIT_OK = 0
 DOUBLE_INTERRUPT_S = 2.0
 PROMPT: StyleAndTextTuples = [("class:prompt", "› ")]
 STYLE = Style.from_dict({"prompt": "bold", "bottom-toolbar": "reverse"})
-
-
-def state_dir() -> Path:
-    """Where input history lives; ``INFERCODE_STATE_DIR`` overrides it (tests use a temp dir)."""
-    override = os.environ.get("INFERCODE_STATE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("infercode"))
 
 
 def _history() -> History:

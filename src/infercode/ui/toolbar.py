@@ -6,6 +6,8 @@ import os
 import time
 from pathlib import Path
 
+from infercode.gitrepo import current_branch
+
 BRANCH_TTL_S = 2.0
 
 
@@ -26,34 +28,6 @@ def short_path(path: Path) -> str:
     return text
 
 
-def _git_dir(root: Path) -> Path | None:
-    dot_git = root / ".git"
-    if dot_git.is_dir():
-        return dot_git
-    if dot_git.is_file():  # a worktree or submodule: "gitdir: <path>"
-        content = dot_git.read_text(encoding="utf-8", errors="replace").strip()
-        if content.startswith("gitdir:"):
-            target = Path(content[len("gitdir:") :].strip())
-            return target if target.is_absolute() else root / target
-    return None
-
-
-def git_branch(root: Path) -> str | None:
-    """The checked-out branch from ``.git/HEAD`` (no git process per keystroke), else a short
-    commit id when detached, else None."""
-    try:
-        git_dir = _git_dir(root)
-        if git_dir is None:
-            return None
-        head = (git_dir / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
-    except OSError:
-        return None
-    if head.startswith("ref:"):
-        ref = head[len("ref:") :].strip()
-        return ref.removeprefix("refs/heads/")
-    return head[:8] or None
-
-
 class BranchCache:
     """The toolbar is redrawn on every key; read ``.git/HEAD`` at most every two seconds."""
 
@@ -65,7 +39,7 @@ class BranchCache:
     def get(self) -> str | None:
         now = time.monotonic()
         if now - self._read_at >= BRANCH_TTL_S:
-            self._value = git_branch(self.root)
+            self._value = current_branch(self.root)
             self._read_at = now
         return self._value
 
