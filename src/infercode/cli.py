@@ -66,7 +66,7 @@ def _version(value: bool) -> None:
 def run(
     prompt_arg: Annotated[
         Optional[str],  # noqa: UP045 - typer needs Optional on Python 3.10
-        typer.Argument(metavar="[PROMPT]", help="First message for the interactive session."),
+        typer.Argument(metavar="PROMPT", help="First message for the interactive session."),
     ] = None,
     print_prompt: Annotated[
         Optional[str],  # noqa: UP045
