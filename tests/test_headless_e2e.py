@@ -319,3 +319,39 @@ def test_piped_prompt_asks_on_the_terminal(server: ResponsesServer, workspace: P
     assert (workspace / "a.txt").read_text() == "new\n"
     assert "not now" in outputs(server, 2)[1]
     assert_all_valid(server)
+
+
+def test_ctrl_c_mid_stream_exits_130_and_leaves_history_valid(
+    server: ResponsesServer, workspace: Path
+) -> None:
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import INFERCODE
+
+    server.enqueue(
+        Reply(
+            [FunctionCall("read_file", {"path": "x"}), Message("word " * 400)], delta_delay_s=0.01
+        )
+    )
+    child = subprocess.Popen(
+        [*INFERCODE, *base(server), "--yes", "-p", "go"],
+        cwd=workspace,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    server.wait_for_requests(1, timeout=30)
+    time.sleep(1.0)  # well into the slow stream
+    child.send_signal(signal.SIGINT)
+    stdout, stderr = child.communicate(timeout=30)
+    assert child.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert stdout == ""
+    server.enqueue(text_reply("continuing"))
+    result = run_infercode([*base(server), "--continue", "-p", "go on"], cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert_all_valid(server)
