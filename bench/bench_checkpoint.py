@@ -71,18 +71,14 @@ def timed(
     return samples
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--files", type=int, default=10_000, help="files in the repository")
-    parser.add_argument("--runs", type=int, default=7, help="timed runs per warm case")
-    args = parser.parse_args(argv)
-
+def measure(files: int, runs: int) -> list[tuple[str, list[float]]]:
+    """(case, samples in seconds) for each case; the first is the baseline."""
     with tempfile.TemporaryDirectory(prefix="infercode-bench-") as tmp:
         root = Path(tmp) / "ws"
         root.mkdir()
         t0 = time.perf_counter()
-        paths = build_repo(root, args.files)
-        print(f"built {args.files} files in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        paths = build_repo(root, files)
+        print(f"built {files} files in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         counter = iter(range(10**9))
 
         def touch_few() -> None:
@@ -92,35 +88,43 @@ def main(argv: list[str] | None = None) -> int:
 
         baseline = timed(
             lambda: git(root, "status", "--porcelain", "--untracked-files=all"),
-            args.runs,
+            runs,
             touch_few,
         )
         stores = iter(range(10**9))
         cold = timed(
             lambda: Checkpoints(root, Path(tmp) / f"state{next(stores)}").snapshot(),
-            max(3, args.runs // 2),
+            max(3, runs // 2),
         )
         cp = Checkpoints(root, Path(tmp) / "state")
         cp.snapshot()
-        unchanged = timed(cp.snapshot, args.runs)
-        few = timed(cp.snapshot, args.runs, touch_few)
+        unchanged = timed(cp.snapshot, runs)
+        few = timed(cp.snapshot, runs, touch_few)
 
         def turn() -> None:
             cp.begin_turn("bench")
             touch_few()
             cp.end_turn()
 
-        turns = timed(turn, args.runs)
+        turns = timed(turn, runs)
 
-    base = statistics.median(baseline)
-    rows = [
+    return [
         ("git status --porcelain (baseline)", baseline),
         ("snapshot, cold (new store)", cold),
         ("snapshot, warm, no change", unchanged),
         ("snapshot, warm, 5 files changed", few),
         ("begin_turn + 5 edits + end_turn", turns),
     ]
-    print(f"\n{args.files} files, median of {args.runs} runs (cold: {len(cold)})\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--files", type=int, default=10_000, help="files in the repository")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per warm case")
+    args = parser.parse_args(argv)
+    rows = measure(args.files, args.runs)
+    base = statistics.median(rows[0][1])
+    print(f"\n{args.files} files, median of {args.runs} runs (cold: {len(rows[1][1])})\n")
     print(f"{'case':<36} {'median ms':>10} {'min ms':>8} {'x baseline':>11}")
     for name, samples in rows:
         med = statistics.median(samples)

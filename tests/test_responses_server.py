@@ -30,6 +30,7 @@ from tests.support.responses_server import (
     Reasoning,
     Reply,
     ResponsesServer,
+    StreamTiming,
     Usage,
     bench_markdown,
     call_reply,
@@ -431,6 +432,19 @@ def test_bench_markdown_is_deterministic_and_streams_fast(server: ResponsesServe
     deltas = [e["delta"] for e in events if e["type"] == "response.output_text.delta"]
     assert len(deltas) == 12_800 and "".join(deltas) == text
     assert elapsed < 1.0
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.001])
+def test_stream_timings_are_reported_in_order(delay: float) -> None:
+    timings: list[StreamTiming] = []
+    with ResponsesServer(on_stream=timings.append) as server:
+        server.enqueue(Reply(items=[Message("abcdefgh" * 4)], delta_delay_s=delay))
+        body = {"model": MODEL, "input": "x", "stream": True}
+        events = raw_stream(server, body)
+    assert events[-1]["type"] == "response.completed"
+    [timing] = timings
+    assert 0 < timing.received <= timing.first_delta <= timing.ended
+    assert timing.body_bytes == len(json.dumps(body))
 
 
 def test_demo_cli_answers_and_stops_on_sigterm() -> None:

@@ -27,6 +27,7 @@ import json
 import signal
 import socket
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -51,7 +52,7 @@ from tests.support.responses_replies import (
     reply_from_dict,
     text_reply,
 )
-from tests.support.responses_sse import ResponseContext, new_id, write_sse
+from tests.support.responses_sse import ResponseContext, StreamMarks, new_id, write_sse
 from tests.support.responses_validation import find_rejection, validate_request
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "ReplyLike",
     "Responder",
     "ResponsesServer",
+    "StreamTiming",
     "Usage",
     "bench_markdown",
     "call_reply",
@@ -84,6 +86,21 @@ DEFAULT_MODELS = ("MiniMax-M2.5", "MiniMax-M2.7", "gpt-oss-120b")
 NO_REPLY_MESSAGE = "fake server: no scripted reply left"
 
 Responder = Callable[[dict[str, Any]], ReplyLike]
+
+
+@dataclass(frozen=True)
+class StreamTiming:
+    """One streamed answer, in ``time.monotonic()`` seconds (one clock for every process on the
+    machine), for benchmarks that subtract the server's own time: when the request arrived, when
+    the first delta and the last byte were written, and the request body's size."""
+
+    received: float
+    first_delta: float
+    ended: float
+    body_bytes: int
+
+
+TimingListener = Callable[[StreamTiming], None]
 
 
 def default_responder(_body: dict[str, Any]) -> ReplyLike:
@@ -116,8 +133,10 @@ class ResponsesServer:
         models: Sequence[str] = DEFAULT_MODELS,
         api_key: str | None = None,
         verbose: bool = False,
+        on_stream: TimingListener | None = None,
     ) -> None:
         self.responder = responder
+        self.on_stream = on_stream  # told of every streamed answer that completed
         self.models = list(models)
         self.api_key = api_key  # when set, other bearer tokens get the hosted 401
         self.verbose = verbose
@@ -250,6 +269,7 @@ class _HTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive and chunked bodies, as the SDK expects
     server: _HTTPServer
+    _received = 0.0  # time.monotonic() when the current POST arrived
 
     def setup(self) -> None:
         super().setup()
@@ -280,6 +300,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         owner = self.server.owner
+        self._received = time.monotonic()
         body, parse_error = self._read_json()
         rejected = self._auth_failure() or parse_error
         param = ""
@@ -318,12 +339,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("x-request-id", new_id("req"))
         self.end_headers()
+        owner = self.server.owner
+        marks = StreamMarks() if owner.on_stream is not None else None
         try:
-            finished = write_sse(self.wfile, ctx, self.server.owner.stopping)
+            finished = write_sse(self.wfile, ctx, owner.stopping, marks)
         except ConnectionError:
             finished = False  # the client went away; nothing to tell it
         if not finished:
             self._cut()
+        elif marks is not None and owner.on_stream is not None:
+            size = int(self.headers.get("Content-Length") or 0)
+            owner.on_stream(StreamTiming(self._received, marks.first_delta, marks.ended, size))
 
     def _send_final(self, ctx: ResponseContext) -> None:
         reply = ctx.reply

@@ -267,9 +267,12 @@ class ChunkedWriter:
         self._out = out
         self._flush_bytes = flush_bytes
         self._buffer = bytearray()
+        #: Bytes buffered so far have all been written out (nothing is pending).
+        self.written = False
 
     def write(self, data: bytes) -> None:
         self._buffer += data
+        self.written = False
         if len(self._buffer) >= self._flush_bytes:
             self.flush()
 
@@ -277,13 +280,28 @@ class ChunkedWriter:
         if self._buffer:
             self._out.write(b"%x\r\n%s\r\n" % (len(self._buffer), bytes(self._buffer)))
             self._buffer.clear()
+        self.written = True
 
     def finish(self) -> None:
         self.flush()
         self._out.write(b"0\r\n\r\n")
 
 
-def write_sse(out: Writable, ctx: ResponseContext, stopping: threading.Event) -> bool:
+@dataclass
+class StreamMarks:
+    """When a streamed response's bytes went out (``time.monotonic()``; 0.0: not yet), for
+    benchmarks that subtract the server's own time: the first delta's write, the last write."""
+
+    first_delta: float = 0.0
+    ended: float = 0.0
+
+
+def write_sse(
+    out: Writable,
+    ctx: ResponseContext,
+    stopping: threading.Event,
+    marks: StreamMarks | None = None,
+) -> bool:
     """Stream the reply's events with its pacing. False: drop the socket now (cut or stop)."""
     reply = ctx.reply
     writer = ChunkedWriter(out)
@@ -297,6 +315,8 @@ def write_sse(out: Writable, ctx: ResponseContext, stopping: threading.Event) ->
         writer.write(encode_event(event))
         is_delta = kind.endswith(".delta")
         deltas += is_delta
+        if marks is not None and deltas and not marks.first_delta and writer.written:
+            marks.first_delta = time.monotonic()
         if cut and deltas >= reply.cut_after_deltas and (is_delta or kind.endswith("progress")):
             writer.flush()
             return False
@@ -307,7 +327,13 @@ def write_sse(out: Writable, ctx: ResponseContext, stopping: threading.Event) ->
                 return False
         elif is_delta and reply.delta_delay_s > 0:
             writer.flush()
+            if marks is not None and not marks.first_delta:
+                marks.first_delta = time.monotonic()
             if stopping.wait(reply.delta_delay_s):
                 return False
     writer.finish()
+    if marks is not None:
+        if not marks.first_delta and deltas:
+            marks.first_delta = time.monotonic()
+        marks.ended = time.monotonic()
     return True
