@@ -160,6 +160,17 @@ def test_faults_are_one_line_errors_with_exit_1(
     assert len(error_lines) == 1 and expected in error_lines[0], result.stderr
 
 
+def test_the_key_is_sent_as_a_bearer_token(workspace: Path) -> None:
+    with ResponsesServer(api_key="sk-right") as keyed:
+        keyed.enqueue(text_reply("in"))
+        args = ["--base-url", keyed.url, "-p", "hi"]
+        good = run_infercode(args, cwd=workspace, env={"INFERCOM_API_KEY": "sk-right"})
+        bad = run_infercode(args, cwd=workspace, env={"INFERCOM_API_KEY": "sk-wrong"})
+        assert keyed.requests[0].headers["authorization"] == "Bearer sk-right"
+    assert (good.returncode, good.stdout) == (0, "in\n")
+    assert bad.returncode == 1 and "Incorrect API key" in bad.stderr
+
+
 def test_stall_hits_the_request_timeout(workspace: Path) -> None:
     with ResponsesServer() as slow:
         slow.enqueue(Reply([Message("x")], ending="stall", stall_s=30))
