@@ -253,7 +253,7 @@ def repl_first(
 ) -> tuple[float, float]:
     """Enter-to-first-delta on a fresh REPL's first turn (and on its second turn)."""
     marker = FIRST_TOKEN.encode()
-    term = spawn_pty([c.INFERCODE, "--base-url", url], root, env)
+    term = spawn_pty([c.INFERCODE], root, {**env, "INFERCOM_BASE_URL": url})
     try:
         term.wait_prompt(timeout=30)
         time.sleep(pause)
@@ -337,7 +337,7 @@ def render_rows(runs: int, headless_cpu: float) -> list[c.Row]:
 
 def render_once(url: str, root: Path, env: Mapping[str, str]) -> tuple[float, float, float]:
     """(CPU since launch, CPU of the turn, time the last line appeared) for one REPL run."""
-    term = spawn_pty([c.INFERCODE, "--base-url", url], root, env)
+    term = spawn_pty([c.INFERCODE], root, {**env, "INFERCOM_BASE_URL": url})
     try:
         term.wait_prompt(timeout=30)
         time.sleep(TYPING_PAUSE_S)
