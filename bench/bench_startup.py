@@ -66,6 +66,7 @@ def spawn_pty(
     child = pexpect.spawn(
         cmd[0], list(cmd[1:]), cwd=str(cwd), env=dict(env), dimensions=(rows, cols), encoding=None
     )
+    child.delaybeforesend = None  # pexpect sleeps 50 ms before every send by default
     return Terminal(child, rows, cols)
 
 

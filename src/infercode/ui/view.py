@@ -176,6 +176,10 @@ class TurnView:
         if phase != self._phase:
             self._phase = phase
             self._phase_since = self.clock()
+            if phase in ("writing", "thinking") and self._live is not None:
+                # A stream's first token is drawn at once, not at the next refresh tick (up to
+                # 1/REFRESH_HZ later); the tokens after it ride the throttled refresh.
+                self._live.refresh()
 
     def status_line(self, width: int) -> list[Line]:
         if not self._phase:
