@@ -37,7 +37,10 @@ def build_agent(
     hooks: TurnHooks | None = None,
     text_format: JSON | None = None,
     session: SessionRecorder | None = None,
+    warm_up: bool = True,
 ) -> Agent:
+    """The engine for ``root``; ``warm_up``: take the first checkpoint snapshot in the background
+    now (the REPL asks later, once its prompt is drawn)."""
     from infercode.compaction import Compactor
 
     if model is None:
@@ -58,7 +61,8 @@ def build_agent(
         from infercode.sessions import state_dir
 
         checkpoint_hooks = CheckpointHooks(root, state_dir(), auto_commit=settings.auto_commit)
-        checkpoint_hooks.warm_up()
+        if warm_up:
+            checkpoint_hooks.warm_up()
         hooks = checkpoint_hooks
     return Agent(
         model=model,

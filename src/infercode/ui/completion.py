@@ -12,12 +12,15 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from infercode.ui.commands import CommandRegistry, ReplState
+
+if TYPE_CHECKING:
+    import pathspec
 
 MAX_FILES = 20_000
 INDEX_TTL_S = 10.0
@@ -47,6 +50,8 @@ def _load_ignore(path: Path, base: str) -> _Ignore | None:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
+    import pathspec  # lazily: the file index is built on the first @path completion
+
     return _Ignore(base, pathspec.GitIgnoreSpec.from_lines(lines))
 
 

@@ -16,19 +16,21 @@ are handled by rich.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import CodeBlock, Heading, Markdown
 from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
 
 Line = list[Segment]
 #: One settled piece of source text and whether a block gap (blank line) follows it.
@@ -44,33 +46,46 @@ CODE_THEME = "monokai"
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 
 
-class _CodeBlock(CodeBlock):
-    """A code block without padding or background: a block cut in two renders seamlessly."""
+@functools.cache
+def markdown_type() -> type[Markdown]:
+    """rich's Markdown with our code blocks and headings. Built on first use: rich.markdown
+    (markdown-it, pygments' lexers) is not needed before the first reply, so the REPL imports it
+    after its prompt is drawn (``warm_up``) rather than on the way to it."""
+    from rich.markdown import CodeBlock, Heading, Markdown
+    from rich.syntax import Syntax
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        code = str(self.text).rstrip("\n")
-        yield Syntax(
-            code,
-            self.lexer_name,
-            theme=self.theme,
-            word_wrap=True,
-            padding=(0, 0, 0, 2),
-            background_color="default",
-        )
+    class _CodeBlock(CodeBlock):
+        """A code block without padding or background: a block cut in two renders seamlessly."""
+
+        def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+            code = str(self.text).rstrip("\n")
+            yield Syntax(
+                code,
+                self.lexer_name,
+                theme=self.theme,
+                word_wrap=True,
+                padding=(0, 0, 0, 2),
+                background_color="default",
+            )
+
+    class _Heading(Heading):
+        # A centered title looks odd in a transcript; every level is left-aligned.
+        LEVEL_ALIGN: ClassVar[dict[str, str]] = {f"h{n}": "left" for n in range(1, 7)}  # type: ignore[assignment]
+
+    class _Markdown(Markdown):
+        elements: ClassVar[dict[str, type]] = {
+            **Markdown.elements,
+            "fence": _CodeBlock,
+            "code_block": _CodeBlock,
+            "heading_open": _Heading,
+        }
+
+    return _Markdown
 
 
-class _Heading(Heading):
-    # A centered title looks odd in a transcript; every level is left-aligned.
-    LEVEL_ALIGN: ClassVar[dict[str, str]] = {f"h{n}": "left" for n in range(1, 7)}  # type: ignore[assignment]
-
-
-class _Markdown(Markdown):
-    elements: ClassVar[dict[str, type]] = {
-        **Markdown.elements,
-        "fence": _CodeBlock,
-        "code_block": _CodeBlock,
-        "heading_open": _Heading,
-    }
+def warm_up(console: Console) -> None:
+    """Build the Markdown type and render once, so the first reply pays no import."""
+    render_markdown(console, "# w\n\n`w` *w*\n\n```python\nw = 1\n```\n", 40)
 
 
 class Lines:
@@ -110,7 +125,7 @@ def _blank(line: Line) -> bool:
 
 
 def render_markdown(console: Console, text: str, width: int) -> list[Line]:
-    markdown = _Markdown(text, code_theme=CODE_THEME, hyperlinks=False)
+    markdown = markdown_type()(text, code_theme=CODE_THEME, hyperlinks=False)
     options = console.options.update(width=max(width, 10), height=None)
     lines = [trim_line(line) for line in console.render_lines(markdown, options, pad=False)]
     while lines and _blank(lines[-1]):

@@ -7,6 +7,7 @@ imported in a background thread while the user types the first message (it costs
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 import time
@@ -26,6 +27,7 @@ from rich.console import Console
 from rich.text import Text
 
 from infercode import __version__
+from infercode.checkpoint_hooks import CheckpointHooks
 from infercode.config import Settings
 from infercode.errors import ModelError
 from infercode.model import ModelClient, ModelRequest, ModelStream
@@ -65,11 +67,13 @@ class LazyModel:
         self._thread: threading.Thread | None = None
         self._model: OpenAIModel | None = None
         self._error: Exception | None = None
+        self._lock = threading.Lock()
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._load, name="load-openai", daemon=True)
-            self._thread.start()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._load, name="load-openai", daemon=True)
+                self._thread.start()
 
     def _load(self) -> None:
         try:
@@ -170,6 +174,7 @@ class Repl:
             model=model if model is not None else self.lazy,
             history=self.opened.history if self.opened is not None else None,
             session=self.opened.recorder if self.opened is not None else None,
+            warm_up=False,  # see _warm_up
         )
         self.state = ReplState(
             console=self.console,
@@ -184,6 +189,7 @@ class Repl:
         self.branch = BranchCache(root)
         self.files = FileIndex(root)
         self._last_interrupt = float("-inf")
+        self._warmed = False
 
     def toolbar(self) -> str:
         state = self.state
@@ -225,9 +231,11 @@ class Repl:
         self._banner()
         for note in self.opened.notes if self.opened is not None else []:
             self.console.print(Text(note, style="dim"), highlight=False)
-        self.lazy.start()  # the user is typing: a good time to import openai
+        # What the first turn needs is loaded once the prompt is drawn, while the user types.
+        session.app.after_render += self._warm_up
         try:
             if first_message and first_message.strip():
+                self._warm_up()
                 self.console.print(Text("› ", style="bold") + Text(first_message), highlight=False)
                 self._handle(first_message)
             while True:
@@ -245,6 +253,24 @@ class Repl:
         finally:
             if self.opened is not None:
                 self.opened.recorder.close()
+
+    def _warm_up(self, _app: object = None) -> None:
+        """Import openai and build its client, take the first checkpoint snapshot and load the
+        Markdown renderer, in background threads: after the first prompt is drawn (not before:
+        they would slow it down), and before the first message is sent."""
+        if self._warmed:
+            return
+        self._warmed = True
+        hooks = self.state.agent.hooks
+        if isinstance(hooks, CheckpointHooks):
+            hooks.warm_up()  # git does that work in its own processes
+        threading.Thread(target=self._warm_up_in_order, name="warm-up", daemon=True).start()
+
+    def _warm_up_in_order(self) -> None:
+        """One thing at a time, so that typing and completion stay responsive meanwhile."""
+        self.files.files()  # the @path index
+        self.lazy.start()
+        _warm_up_rendering()
 
     def _second_interrupt(self) -> bool:
         now = time.monotonic()
@@ -293,6 +319,12 @@ class Repl:
             finally:
                 self.view.close()
         self.console.print()
+
+
+def _warm_up_rendering() -> None:
+    from infercode.ui.render import warm_up
+
+    warm_up(Console(file=io.StringIO(), width=80, color_system="truecolor"))
 
 
 def run_repl(
