@@ -58,6 +58,8 @@ def test_read_edit_shell_session_with_yes(server: ResponsesServer, workspace: Pa
     assert result.stdout == "Changed the greeting to hello.\n"
     assert (workspace / "app.py").read_text() == "print('hello')\n"
     assert (workspace / "out.txt").read_text() == "hello\n"
+    # One connection for the four requests: each stream is read to its end, so it is reused.
+    assert len({r.client_port for r in server.requests}) == 1
     assert "edit_file" in result.stderr and "Traceback" not in result.stderr
     assert len(server.requests) == 4
     assert_all_valid(server)

@@ -13,6 +13,7 @@ and streaming helpers (~0.13 s of pydantic class building before the first token
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ TEXT_DELTA = "response.output_text.delta"
 REASONING_DELTAS = frozenset(
     {"response.reasoning_text.delta", "response.reasoning_summary_text.delta"}
 )
+#: Chunks read after ``response.completed`` to let the connection be reused (see ``_drain``).
+DRAIN_CHUNKS = 8
 #: ``POST /responses`` options as ``responses.create`` sets them, with the body left unread.
 STREAM_OPTIONS: RequestOptions = {"headers": {RAW_RESPONSE_HEADER: "stream"}}
 if "security" in RequestOptions.__annotations__:  # SDKs that choose auth per endpoint
@@ -132,7 +135,9 @@ class ResponseStream:
             self._response = self._client.post(
                 "/responses", cast_to=httpx2.Response, body=params, options=STREAM_OPTIONS
             )
-            yield from self._events(self._response.iter_bytes())
+            chunks = self._response.iter_bytes()
+            yield from self._events(chunks)
+            _drain(chunks)
         except openai.APIError as error:
             raise describe_api_error(error, self._base_url) from None
         except (httpx2.HTTPError, OSError) as error:
@@ -172,6 +177,15 @@ class ResponseStream:
                 "the stream ended before the response completed; send your message again to retry",
                 kind="stream",
             )
+
+
+def _drain(chunks: Iterator[bytes]) -> None:
+    """Read what follows ``response.completed`` (the end of the chunked body, a ``[DONE]``), so
+    the connection goes back to the pool: closing a half-read response drops the connection,
+    and every request would pay a new TCP and TLS handshake. A longer tail is not waited for."""
+    with contextlib.suppress(httpx2.HTTPError, OSError):
+        for _ in itertools.islice(chunks, DRAIN_CHUNKS):
+            pass
 
 
 def _unseen_output_items(response: JSON, seen: set[str]) -> Iterator[ItemDone]:

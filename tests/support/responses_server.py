@@ -116,6 +116,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: dict[str, Any] | None
     rejected: str | None = None
+    client_port: int = 0  # the client's side of the connection: equal ports, one connection
 
 
 class ResponsesServer:
@@ -388,7 +389,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _recorded(self, body: dict[str, Any] | None, rejected: str | None) -> RecordedRequest:
         headers = {k.lower(): v for k, v in self.headers.items()}
-        return RecordedRequest(self.path, self.command, headers, body, rejected)
+        port = int(self.client_address[1])
+        return RecordedRequest(self.path, self.command, headers, body, rejected, port)
 
     def _send_rejection(self, message: str, param: str) -> None:
         error = {"message": message, "type": "invalid_request_error", "param": param or None}
