@@ -103,7 +103,9 @@ class _Turn:
     final_text: str = ""
     usage: Usage = field(default_factory=Usage)
     mutated: bool = False
-    partial_text: str = ""
+    #: Answer text streamed since the last message item (joined only if the stream breaks:
+    #: ``+=`` on a str attribute copies the whole text each time, quadratic in the reply).
+    partial_parts: list[str] = field(default_factory=list)
     stream: ModelStream | None = None
 
 
@@ -187,9 +189,10 @@ class Agent:
         if turn.stream is not None:
             turn.stream.close()
             turn.stream = None
-        if turn.partial_text:
-            self.history.append(assistant_message(turn.partial_text))
-            turn.partial_text = ""
+        partial = "".join(turn.partial_parts)
+        turn.partial_parts.clear()
+        if partial:
+            self.history.append(assistant_message(partial))
         self.history.repair(output)
 
     def _loop(self, turn: _Turn) -> Generator[Event, None, tuple[TurnStatus, ModelError | None]]:
@@ -218,9 +221,10 @@ class Agent:
 
     def _stream_response(self, turn: _Turn, calls: list[ToolCall]) -> Iterator[Event]:
         turn.stream = self.model.stream(self.build_request())
+        partial = turn.partial_parts
         for event in turn.stream:
             if isinstance(event, TextDelta):
-                turn.partial_text += event.text
+                partial.append(event.text)
                 yield event
             elif isinstance(event, ReasoningDelta):
                 yield event
@@ -241,7 +245,7 @@ class Agent:
         self.history.append(stored)
         kind = stored["type"]
         if kind == "message":
-            turn.partial_text = ""
+            turn.partial_parts.clear()
             turn.final_text = message_text(stored)
             yield MessageDone(turn.final_text)
         elif kind == "reasoning":
