@@ -6,8 +6,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
-from infercode.cli import HELP_FILE
+import pytest
+
+from infercode.cli import HELP_FILE, RunArgs, simple_args
 from infercode.command import render_help
 from tests.conftest import run_infercode
 from tests.support.pty import Terminal, isolated_env, make_workspace
@@ -82,3 +85,49 @@ def test_repl_without_options_takes_the_first_message(
         assert term.wait_exit() == 0
     body = server.requests[0].body
     assert body is not None and body["input"][0]["content"][0]["text"] == "say hi"
+
+
+SIMPLE = [
+    [],
+    ["fix the bug"],
+    ["-p", "hi"],
+    ["--print", "hi", "--base-url", "http://127.0.0.1:1/v1", "-m", "MiniMax-M2.7"],
+    ["-y", "-q", "--diff", "--allow", "read,edit", "-p", ""],
+    ["--profile", "fast", "--reasoning-effort", "high", "--output-format", "json", "do it"],
+    ["--model", "x", "prompt first", "--yes", "--quiet"],
+]
+NOT_SIMPLE = [
+    ["-p", "-dash"],
+    ["-p"],
+    ["-yq", "-p", "x"],
+    ["--model=x"],
+    ["-p", "a", "-p", "b"],
+    ["one", "two"],
+    ["--max-turns", "3"],
+    ["--", "-p"],
+    ["-p", "x", "sessions"],
+    ["--continue"],
+]
+
+
+@pytest.mark.parametrize("argv", SIMPLE)
+def test_simple_command_lines_read_as_typer_reads_them(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infercode import command
+
+    seen: list[RunArgs] = []
+
+    def capture(args: RunArgs) -> NoReturn:
+        seen.append(args)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(command, "launch", capture)
+    with pytest.raises(SystemExit):
+        command.make_app()(args=argv, prog_name="infercode")
+    assert simple_args(argv) == seen[0]
+
+
+@pytest.mark.parametrize("argv", NOT_SIMPLE)
+def test_other_command_lines_are_left_to_typer(argv: list[str]) -> None:
+    assert simple_args(argv) is None

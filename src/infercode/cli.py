@@ -155,6 +155,50 @@ def _fail_usage(message: str, *, json_result: bool = False) -> NoReturn:
     raise SystemExit(2)
 
 
+#: Options ``simple_args`` reads itself: plain strings or flags that typer passes through as
+#: they are (``launch`` checks the values), by ``RunArgs`` field.
+_VALUE_OPTIONS = {
+    "-p": "print_prompt",
+    "--print": "print_prompt",
+    "-m": "model",
+    "--model": "model",
+    "--base-url": "base_url",
+    "--allow": "allow",
+    "--profile": "profile",
+    "--reasoning-effort": "reasoning_effort",
+    "--output-format": "output_format",
+}
+_FLAGS = {"-y": "yes", "--yes": "yes", "-q": "quiet", "--quiet": "quiet", "--diff": "show_diff"}
+
+
+def simple_args(argv: list[str]) -> RunArgs | None:
+    """``RunArgs`` for a command line typer would read the same way without a doubt: known
+    options in their plain spelling, each at most once, values not starting with ``-``, at most
+    one PROMPT. None for anything else (typer then parses it, and reports errors)."""
+    fields: dict[str, object] = {}
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        value: str | bool
+        if word in _FLAGS:
+            name, value = _FLAGS[word], True
+            index += 1
+        elif word in _VALUE_OPTIONS and index + 1 < len(argv):
+            name, value = _VALUE_OPTIONS[word], argv[index + 1]
+            index += 2
+            if value.startswith("-"):
+                return None
+        elif not word.startswith("-") and word not in SUBCOMMANDS:
+            name, value = "prompt_arg", word
+            index += 1
+        else:
+            return None
+        if name in fields:
+            return None
+        fields[name] = value
+    return RunArgs(**fields)  # type: ignore[arg-type]  # each field gets its own kind of value
+
+
 def _fast_help() -> bool:
     """True when typer would print exactly ``help.txt``: it wraps at min(columns, 80) - 2."""
     return shutil.get_terminal_size().columns >= 80 and HELP_FILE.is_file()
@@ -177,9 +221,9 @@ def main() -> None:
         code = dispatch(argv)
         if code is not None:
             raise SystemExit(code)
-    if not argv or (len(argv) == 1 and not argv[0].startswith("-")):
-        # `infercode` or `infercode PROMPT`: nothing for typer to parse or check.
-        launch(RunArgs(prompt_arg=argv[0] if argv else None))
+    simple = simple_args(argv)
+    if simple is not None:  # `infercode`, `infercode -p PROMPT --base-url URL`...
+        launch(simple)
     if "--resume" in argv:
         from infercode.subcommands import normalize_resume
 
