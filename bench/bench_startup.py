@@ -87,7 +87,7 @@ def repl_rows(runs: int) -> list[c.Row]:
     with c.workspace({"README.md": "# bench\n"}) as (root, env):
         env = {**env, "INFERCOM_BASE_URL": "http://127.0.0.1:9/v1"}
         repl = [c.INFERCODE]
-        with_option = [c.INFERCODE, "--model", "MiniMax-M2.7"]
+        with_option = [c.INFERCODE, "--max-turns", "9"]
         bare = [c.PYTHON, "-c", BARE_PROMPT]
         for cmd in (repl, with_option, bare):  # warm the caches
             time_to_prompt(cmd, root, env)
@@ -114,7 +114,7 @@ def repl_rows(runs: int) -> list[c.Row]:
         ),
         c.Row(
             "2",
-            "  same, with an option (--model)",
+            "  same, with an option typer parses (--max-turns)",
             c.median(optioned),
             "s",
             "bare prompt-toolkit prompt",

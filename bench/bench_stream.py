@@ -106,6 +106,8 @@ def headless_rows(runs: int) -> tuple[list[c.Row], float]:
         commands: dict[str, list[str]] = {
             "bare": [c.PYTHON, c.BARE_CLIENT, server.url],
             "infercode": [c.INFERCODE, "-p", "hi", "--base-url", server.url],
+            "import openai": [c.PYTHON, "-c", "import openai"],
+            "import httpx2": [c.PYTHON, "-c", "import httpx2, json"],
         }
         codex_env = {**env, "CODEX_HOME": str(root.parent / "codex-home")}
         codex = codex_command(server.url, root.parent / "codex-home")
@@ -120,13 +122,16 @@ def headless_rows(runs: int) -> tuple[list[c.Row], float]:
         for _ in range(runs):
             for name, cmd in commands.items():
                 result = c.run_child(cmd, env=codex_env if name == "codex" else env, cwd=root)
-                if name != "codex" and result.stdout != expected:
-                    raise AssertionError(f"{name} printed something else than the reply")
                 walls[name].append(result.wall_s)
                 cpus[name].append(result.cpu_s)
+                if name.startswith("import"):
+                    continue
+                if name != "codex" and result.stdout != expected:
+                    raise AssertionError(f"{name} printed something else than the reply")
                 streams.append(server.take()[0].duration)
     bare = c.median(walls["bare"])
     value = c.median(walls["infercode"])
+    floor = bare + c.median(walls["import openai"]) - c.median(walls["import httpx2"])
     rows = [
         c.Row(
             "4",
@@ -149,6 +154,17 @@ def headless_rows(runs: int) -> tuple[list[c.Row], float]:
             runs=runs,
         ),
         c.Row("4", "  server's own time for the stream", c.median(streams), "s", runs=runs),
+        c.Row(
+            "4",
+            "  python -c 'import openai'",
+            c.median(walls["import openai"]),
+            "s",
+            "python -c 'import httpx2, json'",
+            c.median(walls["import httpx2"]),
+            runs=runs,
+            note="the SDK's import alone; floor of an SDK client = bare loop + this - "
+            f"httpx2 import = {floor:.3f} s",
+        ),
     ]
     if "codex" in walls:
         rows.append(
