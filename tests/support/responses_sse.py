@@ -283,8 +283,11 @@ class ChunkedWriter:
         self.written = True
 
     def finish(self) -> None:
-        self.flush()
-        self._out.write(b"0\r\n\r\n")
+        """The last chunk and the end of the body in one write, as servers send them."""
+        last = b"%x\r\n%s\r\n" % (len(self._buffer), bytes(self._buffer)) if self._buffer else b""
+        self._buffer.clear()
+        self._out.write(last + b"0\r\n\r\n")
+        self.written = True
 
 
 @dataclass
