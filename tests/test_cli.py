@@ -131,3 +131,28 @@ def test_simple_command_lines_read_as_typer_reads_them(
 @pytest.mark.parametrize("argv", NOT_SIMPLE)
 def test_other_command_lines_are_left_to_typer(argv: list[str]) -> None:
     assert simple_args(argv) is None
+
+
+@pytest.mark.parametrize(
+    "error", [KeyboardInterrupt(), EOFError(), ValueError("boom"), SystemExit(3)], ids=repr
+)
+def test_what_escapes_the_run_ends_it_as_with_typer(
+    error: BaseException, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from infercode import cli, command
+
+    def failing(_args: RunArgs) -> NoReturn:
+        raise error
+
+    monkeypatch.setattr(cli, "launch", failing)
+    monkeypatch.setattr(command, "launch", failing)
+    outcomes = []
+    for argv in (["-p", "x"], ["--max-turns", "3", "-p", "x"]):  # fast path, typer
+        monkeypatch.setattr(sys, "argv", ["infercode", *argv])
+        try:
+            cli.main()
+        except SystemExit as exited:
+            outcomes.append(("exit", exited.code, capsys.readouterr().err))
+        except BaseException as other:
+            outcomes.append(("raised", repr(other), capsys.readouterr().err))
+    assert outcomes[0] == outcomes[1]

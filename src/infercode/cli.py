@@ -8,6 +8,8 @@ goes through the typer command in ``command.py``, which calls ``launch`` with th
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import shutil
 import sys
@@ -199,6 +201,23 @@ def simple_args(argv: list[str]) -> RunArgs | None:
     return RunArgs(**fields)  # type: ignore[arg-type]  # each field gets its own kind of value
 
 
+def _exit_like_typer(error: BaseException) -> NoReturn:
+    """Ctrl-C exits 130, end of input prints "Aborted!" and exits 1, a closed stdout (``| head``)
+    exits 1 quietly: what typer does with these when they escape the command."""
+    if isinstance(error, KeyboardInterrupt):
+        raise SystemExit(130) from None
+    if isinstance(error, EOFError):
+        sys.stderr.write("\nAborted!\n")
+        raise SystemExit(1) from None
+    if isinstance(error, OSError) and error.errno == errno.EPIPE:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):  # the flush at exit must not fail again
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+        raise SystemExit(1) from None
+    raise error
+
+
 def _fast_help() -> bool:
     """True when typer would print exactly ``help.txt``: it wraps at min(columns, 80) - 2."""
     return shutil.get_terminal_size().columns >= 80 and HELP_FILE.is_file()
@@ -223,7 +242,10 @@ def main() -> None:
             raise SystemExit(code)
     simple = simple_args(argv)
     if simple is not None:  # `infercode`, `infercode -p PROMPT --base-url URL`...
-        launch(simple)
+        try:
+            launch(simple)
+        except BaseException as error:  # what escapes the run ends it as typer would end it
+            _exit_like_typer(error)
     if "--resume" in argv:
         from infercode.subcommands import normalize_resume
 
