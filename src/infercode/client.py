@@ -13,6 +13,7 @@ and streaming helpers (~0.13 s of pydantic class building before the first token
 from __future__ import annotations
 
 import contextlib
+import inspect
 import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from openai._types import RequestOptions
 from infercode.errors import ModelError
 from infercode.events import JSON, ReasoningDelta, TextDelta, Usage
 from infercode.model import ItemDone, ModelEvent, ModelRequest, StreamCompleted
+from infercode.request_body import BodyEncoder
 from infercode.sse import iter_sse_json
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ TEXT_DELTA = "response.output_text.delta"
 REASONING_DELTAS = frozenset(
     {"response.reasoning_text.delta", "response.reasoning_summary_text.delta"}
 )
+#: SDKs whose ``post`` sends ready-made bytes (``content``); older ones get the dict (``body``).
+_POST_TAKES_CONTENT = "content" in inspect.signature(openai.OpenAI.post).parameters
 #: Chunks read after ``response.completed`` to let the connection be reused (see ``_drain``).
 DRAIN_CHUNKS = 8
 #: ``POST /responses`` options as ``responses.create`` sets them, with the body left unread.
@@ -114,10 +118,17 @@ def _server_message(error: openai.APIStatusError) -> str:
 class ResponseStream:
     """One streamed response. Iterate for model events; ``close()`` cancels at once."""
 
-    def __init__(self, client: openai.OpenAI, request: ModelRequest, base_url: str) -> None:
+    def __init__(
+        self,
+        client: openai.OpenAI,
+        request: ModelRequest,
+        base_url: str,
+        encoder: BodyEncoder | None = None,
+    ) -> None:
         self._client = client
         self._request = request
         self._base_url = base_url
+        self._encoder = encoder if encoder is not None else BodyEncoder()
         self._response: httpx2.Response | None = None
         self._closed = False
 
@@ -132,9 +143,17 @@ class ResponseStream:
     def __iter__(self) -> Iterator[ModelEvent]:
         params = build_params(self._request)
         try:
-            self._response = self._client.post(
-                "/responses", cast_to=httpx2.Response, body=params, options=STREAM_OPTIONS
-            )
+            if _POST_TAKES_CONTENT:  # the history's items encoded once, not on every resend
+                self._response = self._client.post(
+                    "/responses",
+                    cast_to=httpx2.Response,
+                    content=self._encoder.encode(params),
+                    options=STREAM_OPTIONS,
+                )
+            else:
+                self._response = self._client.post(
+                    "/responses", cast_to=httpx2.Response, body=params, options=STREAM_OPTIONS
+                )
             chunks = self._response.iter_bytes()
             yield from self._events(chunks)
             _drain(chunks)
@@ -233,9 +252,10 @@ class OpenAIModel:
             max_retries=settings.max_retries,
             timeout=settings.request_timeout_s,
         )
+        self._encoder = BodyEncoder()  # one conversation per client: its items are reused
 
     def stream(self, request: ModelRequest) -> ResponseStream:
-        return ResponseStream(self._client, request, self._base_url)
+        return ResponseStream(self._client, request, self._base_url, self._encoder)
 
     def list_models(self) -> list[str]:
         try:
