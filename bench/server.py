@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(json.dumps(record) + "\n")
             sys.stdout.flush()
 
-    server = ResponsesServer(responder=measured, on_stream=report)
+    server = ResponsesServer(responder=measured, on_stream=report, keep_requests=False)
     done = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
