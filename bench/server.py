@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import threading
 import time
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -33,6 +31,7 @@ from tests.support.responses_server import (
     StreamTiming,
     bench_markdown,
     call_reply,
+    serve_until_signalled,
     text_reply,
 )
 from tests.support.responses_validation import find_rejection
@@ -146,17 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()
 
     server = ResponsesServer(responder=measured, on_stream=report, keep_requests=False)
-    done = threading.Event()
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        done.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    with server:
-        print(f"listening on {server.url}", flush=True)
-        while not done.wait(0.2):
-            pass
+    serve_until_signalled(server)
     return 0
 
 

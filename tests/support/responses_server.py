@@ -454,6 +454,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = ResponsesServer(args.port, responder=responder, verbose=args.verbose)
     if args.script:
         server.enqueue(*load_script(args.script))
+    serve_until_signalled(server)
+    return 0
+
+
+def serve_until_signalled(server: ResponsesServer) -> None:
+    """Print ``listening on URL`` and serve until SIGINT or SIGTERM (the scripts' main loop)."""
     done = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
@@ -466,7 +472,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Wake periodically so the signal handler gets to run on the main thread.
         while not done.wait(0.2):
             pass
-    return 0
 
 
 if __name__ == "__main__":
