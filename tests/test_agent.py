@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from infercode.agent import CANCELLED_OUTPUT, FAILED_OUTPUT, Agent, AgentOptions
-from infercode.approval import ApprovalRequest, Approver, Decision, DenyAll, Rule, SessionRules
-from infercode.config import Settings
-from infercode.errors import ModelError
-from infercode.events import (
+from infercode.config.settings import Settings
+from infercode.engine.agent import CANCELLED_OUTPUT, FAILED_OUTPUT, Agent, AgentOptions
+from infercode.engine.approval import (
+    ApprovalRequest,
+    Approver,
+    Decision,
+    DenyAll,
+    Rule,
+    SessionRules,
+)
+from infercode.engine.events import (
     Event,
     MessageDone,
     RequestStarted,
@@ -22,10 +28,11 @@ from infercode.events import (
     ToolRequested,
     TurnFinished,
 )
-from infercode.history import History, unanswered_calls
-from infercode.tools import build_tools
+from infercode.engine.history import History, unanswered_calls
+from infercode.errors import ModelError
+from infercode.tools.registry import build_tools
+from infercode.tools.workspace import Workspace
 from infercode.ui.drive import drive
-from infercode.workspace import Workspace
 from tests.support.scripted_model import ScriptedModel, Step, call, done, message, reasoning
 
 

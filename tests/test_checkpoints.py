@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infercode.checkpoints import COMMIT_TRAILER, Checkpoints, UndoRefused, current_branch
+from infercode.git.checkpoints import COMMIT_TRAILER, Checkpoints, UndoRefused, current_branch
 
 
 @pytest.fixture(autouse=True)

@@ -10,22 +10,23 @@ from typing import NoReturn
 
 import pytest
 
-from infercode.cli import HELP_FILE, RunArgs, simple_args
-from infercode.command import render_help
+from infercode.cli.app import render_help
+from infercode.cli.main import HELP_FILE, RunArgs, simple_args
 from tests.conftest import run_infercode
 from tests.support.pty import Terminal, isolated_env, make_workspace
 from tests.support.responses_server import ResponsesServer, text_reply
 
 TYPER_HELP = (
     "import sys\n"
-    "from infercode.command import make_app\n"
+    "from infercode.cli.app import make_app\n"
     "make_app()(args=sys.argv[1:], prog_name='infercode')\n"
 )
 
 
 def test_help_file_is_what_typer_renders() -> None:
     assert HELP_FILE.read_text(encoding="utf-8") == render_help(), (
-        "src/infercode/help.txt is stale: python -m infercode.command > src/infercode/help.txt"
+        "src/infercode/cli/help.txt is stale: "
+        "python -m infercode.cli.app > src/infercode/cli/help.txt"
     )
 
 
@@ -114,7 +115,7 @@ NOT_SIMPLE = [
 def test_simple_command_lines_read_as_typer_reads_them(
     argv: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infercode import command
+    from infercode.cli import app as command
 
     seen: list[RunArgs] = []
 
@@ -139,7 +140,8 @@ def test_other_command_lines_are_left_to_typer(argv: list[str]) -> None:
 def test_what_escapes_the_run_ends_it_as_with_typer(
     error: BaseException, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from infercode import cli, command
+    from infercode.cli import app as command
+    from infercode.cli import main as cli
 
     def failing(_args: RunArgs) -> NoReturn:
         raise error

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-from infercode.agent import Agent, AgentOptions
-from infercode.approval import Decision
-from infercode.compaction import (
+from infercode.cli.wiring import build_agent
+from infercode.config.settings import Settings
+from infercode.engine.agent import Agent, AgentOptions
+from infercode.engine.approval import Decision
+from infercode.engine.compaction import (
     SUMMARY_PREFIX,
     SUMMARY_PROMPT,
     Compactor,
@@ -19,20 +21,18 @@ from infercode.compaction import (
     clean_cuts,
     estimate_tokens,
 )
-from infercode.config import Settings
-from infercode.errors import ModelError
-from infercode.events import Compacted, Event, Notice, TurnFinished, Usage
-from infercode.history import (
+from infercode.engine.events import Compacted, Event, Notice, TurnFinished, Usage
+from infercode.engine.history import (
     History,
     assistant_message,
     function_call_output,
     unanswered_calls,
     user_message,
 )
-from infercode.recorder import open_session
-from infercode.session import build_agent
-from infercode.sessions import SessionStore, read_session
-from infercode.tools import ToolRegistry
+from infercode.errors import ModelError
+from infercode.store.recorder import open_session
+from infercode.store.session_files import SessionStore, read_session
+from infercode.tools.registry import ToolRegistry
 from tests.support.responses_server import (
     FunctionCall,
     HttpError,

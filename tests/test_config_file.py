@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from infercode.config import KNOWN_CONTEXT_WINDOWS, Settings, check_key
-from infercode.config_file import (
+from infercode.config.file import (
     TEMPLATE,
     config_path,
     init_config,
     load_settings,
     read_config,
 )
+from infercode.config.settings import KNOWN_CONTEXT_WINDOWS, Settings, check_key
 from infercode.errors import ConfigError
 from tests.conftest import run_infercode
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply

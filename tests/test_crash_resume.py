@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from infercode.history import INTERRUPTED_OUTPUT
-from infercode.sessions import SessionStore, read_session
+from infercode.engine.history import INTERRUPTED_OUTPUT
+from infercode.store.session_files import SessionStore, read_session
 from tests.conftest import INFERCODE, run_infercode
 from tests.support.responses_server import (
     FunctionCall,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infercode.instructions import HEADER, build_instructions, chain, render
-from infercode.prompts import default_instructions
+from infercode.engine.instructions import HEADER, build_instructions, chain, render
+from infercode.engine.prompts import default_instructions
 from tests.conftest import run_infercode
 from tests.support.responses_server import ResponsesServer, text_reply
 

@@ -13,12 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infercode.approval import Decision
-from infercode.config import Settings
-from infercode.events import TurnFinished
-from infercode.recorder import open_session
-from infercode.session import build_agent
-from infercode.sessions import SessionStore
+from infercode.cli.wiring import build_agent
+from infercode.config.settings import Settings
+from infercode.engine.approval import Decision
+from infercode.engine.events import TurnFinished
+from infercode.store.recorder import open_session
+from infercode.store.session_files import SessionStore
 from tests.support.responses_server import (
     FunctionCall,
     Reasoning,

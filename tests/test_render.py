@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from rich.segment import Segment
 
-from infercode.ui.render import (
+from infercode.ui.repl.render import (
     Line,
     Lines,
     TextStream,

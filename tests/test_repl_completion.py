@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from infercode.ui.completion import FileIndex, expand_attachments, walk_files
+from infercode.ui.repl.completion import FileIndex, expand_attachments, walk_files
 from tests.support.pty import make_workspace, start_repl
 from tests.support.responses_server import ResponsesServer, text_reply
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infercode.compaction import SUMMARY_PREFIX, SUMMARY_PROMPT
-from infercode.instructions import INIT_PROMPT
-from infercode.sessions import SessionStore, read_session
+from infercode.engine.compaction import SUMMARY_PREFIX, SUMMARY_PROMPT
+from infercode.engine.instructions import INIT_PROMPT
+from infercode.store.session_files import SessionStore, read_session
 from tests.support.pty import Terminal, isolated_env, start_repl
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from infercode.approval import ApprovalRequest
-from infercode.events import (
+from infercode.engine.approval import ApprovalRequest
+from infercode.engine.events import (
     MessageDone,
     RequestStarted,
     TextDelta,
@@ -21,12 +21,12 @@ from infercode.events import (
     ToolStarted,
     TurnFinished,
 )
-from infercode.gitrepo import current_branch
-from infercode.ui import confirm
-from infercode.ui.commands import default_commands, parse_command
-from infercode.ui.confirm import ConfirmApprover
-from infercode.ui.toolbar import format_tokens, toolbar_text
-from infercode.ui.view import ShellOutput, TurnView, clean_output_line
+from infercode.git.plumbing import current_branch
+from infercode.ui.repl import confirm
+from infercode.ui.repl.commands.registry import default_commands, parse_command
+from infercode.ui.repl.confirm import ConfirmApprover
+from infercode.ui.repl.toolbar import format_tokens, toolbar_text
+from infercode.ui.repl.view import ShellOutput, TurnView, clean_output_line
 
 
 def _console() -> tuple[Console, io.StringIO]:
@@ -49,7 +49,7 @@ def test_parse_command(text: str, parsed: tuple[str, str] | None) -> None:
 
 
 def test_registry_takes_new_commands_and_aliases() -> None:
-    from infercode.ui.commands import Command
+    from infercode.ui.repl.commands.registry import Command
 
     registry = default_commands()
     registry.add(Command("undo", "undo the last turn", lambda state, arg: None))

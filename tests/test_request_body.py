@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from openai._utils._json import openapi_dumps
 
-from infercode.client import build_params
-from infercode.history import assistant_message, function_call_output, user_message
-from infercode.model import ModelRequest
-from infercode.request_body import BodyEncoder
+from infercode.api.client import build_params
+from infercode.api.request_body import BodyEncoder
+from infercode.engine.history import assistant_message, function_call_output, user_message
+from infercode.engine.model import ModelRequest
 
 TOOLS = [{"type": "function", "name": "shell", "parameters": {"type": "object"}}]
 

@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from infercode.errors import ConfigError
-from infercode.history import (
+from infercode.cli.subcommands import format_sessions, normalize_resume, pick, resolve_resume
+from infercode.engine.history import (
     INTERRUPTED_OUTPUT,
     History,
     assistant_message,
     function_call_output,
     user_message,
 )
-from infercode.recorder import OpenedSession, open_session
-from infercode.sessions import (
+from infercode.errors import ConfigError
+from infercode.store.recorder import OpenedSession, open_session
+from infercode.store.session_files import (
     KEY_MASK,
     SessionFile,
     SessionStore,
@@ -27,7 +28,6 @@ from infercode.sessions import (
     read_session,
     state_dir,
 )
-from infercode.subcommands import format_sessions, normalize_resume, pick, resolve_resume
 from tests.conftest import run_infercode
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 
@@ -78,7 +78,7 @@ def test_header_then_every_item_as_it_is_appended(tmp_path: Path) -> None:
     history.append(user_message("hello"))
     lines = path.read_text().splitlines()
     header = json.loads(lines[0])
-    assert header["type"] == "infercode.session" and header["id"] == path.stem
+    assert header["type"] == "infercode.cli.wiring" and header["id"] == path.stem
     assert header["model"] == "MiniMax-M2.5" and header["root"] == str(tmp_path)
     assert header["base_url"] == "https://api.infercom.ai/v1" and header["infercode"]
     assert json.loads(lines[1]) == user_message("hello")  # on disk before the next append
@@ -230,7 +230,7 @@ def test_resume_arguments() -> None:
 def test_resolve_without_a_terminal_lists_and_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("infercode.ui.tty_approver.open_tty", lambda: None)
+    monkeypatch.setattr("infercode.ui.headless.tty_approver.open_tty", lambda: None)
     store = SessionStore(tmp_path / "sessions")
     with pytest.raises(ConfigError, match="no sessions"):
         resolve_resume(store, tmp_path, continue_last=False, resume="")
@@ -247,7 +247,7 @@ def test_resolve_without_a_terminal_lists_and_fails(
 def test_resolve_picks_on_the_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     history, path = new_session(tmp_path)
     history.append(user_message("pick me"))
-    monkeypatch.setattr("infercode.ui.tty_approver.open_tty", lambda: FakeTerminal("1\n"))
+    monkeypatch.setattr("infercode.ui.headless.tty_approver.open_tty", lambda: FakeTerminal("1\n"))
     store = SessionStore(tmp_path / "sessions")
     assert resolve_resume(store, tmp_path, continue_last=False, resume="") == path
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from infercode.sse import iter_sse_json
+from infercode.api.sse import iter_sse_json
 
 STREAM = (
     b": a comment\n"

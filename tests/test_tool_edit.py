@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from infercode.engine.events import JSON
 from infercode.errors import ToolError
-from infercode.events import JSON
 from infercode.tools.base import ToolContext, ToolResult
 from infercode.tools.edit import EditFileTool
-from infercode.workspace import OutsideWorkspace, ProtectedPath, Workspace
+from infercode.tools.workspace import OutsideWorkspace, ProtectedPath, Workspace
 
 APP = "def f():\n    return 1\n\n\ndef g():\n    return 2\n"
 

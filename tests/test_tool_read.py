@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from infercode.engine.events import JSON
 from infercode.errors import ToolError
-from infercode.events import JSON
 from infercode.tools.base import ToolContext, ToolResult
 from infercode.tools.read import ReadFileTool
-from infercode.workspace import OutsideWorkspace, Workspace
+from infercode.tools.workspace import OutsideWorkspace, Workspace
 
 
 @pytest.fixture

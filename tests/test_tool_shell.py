@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from infercode.engine.events import JSON
 from infercode.errors import ToolError
-from infercode.events import JSON
 from infercode.tools.base import ToolContext, ToolResult
 from infercode.tools.shell import ShellTool
-from infercode.workspace import Workspace
+from infercode.tools.workspace import Workspace
 
 
 def alive(pid: int) -> bool:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from infercode.config import Settings
+from infercode.config.settings import Settings
 from infercode.errors import ToolError
-from infercode.tools import ToolRegistry, build_tools
-from infercode.workspace import OutsideWorkspace, ProtectedPath, Workspace, find_root
+from infercode.tools.registry import ToolRegistry, build_tools
+from infercode.tools.workspace import OutsideWorkspace, ProtectedPath, Workspace, find_root
 
 
 @pytest.fixture

@@ -1,3 +1,3 @@
-from infercode.cli import main
+from infercode.cli.main import main
 
 main()

@@ -10,9 +10,9 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from infercode.events import JSON, ReasoningDelta, TextDelta, Usage
-from infercode.history import unanswered_calls
-from infercode.model import ItemDone, ModelEvent, ModelRequest, StreamCompleted
+from infercode.engine.events import JSON, ReasoningDelta, TextDelta, Usage
+from infercode.engine.history import unanswered_calls
+from infercode.engine.model import ItemDone, ModelEvent, ModelRequest, StreamCompleted
 
 Step = Sequence[ModelEvent | BaseException]
 

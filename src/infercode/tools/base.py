@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from infercode.engine.events import JSON
 from infercode.errors import ToolError
-from infercode.events import JSON
 
 ToolKind = Literal["read", "edit", "shell"]
 

@@ -16,8 +16,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from infercode.engine.events import JSON
 from infercode.errors import ToolError
-from infercode.events import JSON
 from infercode.tools.base import (
     PreparedCall,
     ToolContext,
@@ -28,7 +28,7 @@ from infercode.tools.base import (
 )
 from infercode.tools.output import cap_middle, numbered, split_lines, unified_diff
 from infercode.tools.read import UTF8_BOM, binary_message, is_binary, missing_message
-from infercode.workspace import Workspace
+from infercode.tools.workspace import Workspace
 
 SIMILARITY_FLOOR = 0.5
 #: Windows compared character by character when looking for the closest region.

@@ -14,8 +14,8 @@ import stat
 from functools import partial
 from pathlib import Path
 
+from infercode.engine.events import JSON
 from infercode.errors import ToolError
-from infercode.events import JSON
 from infercode.tools.base import (
     PreparedCall,
     ToolContext,
@@ -25,7 +25,7 @@ from infercode.tools.base import (
     require_str,
 )
 from infercode.tools.output import number_line
-from infercode.workspace import Workspace
+from infercode.tools.workspace import Workspace
 
 DEFAULT_LIMIT = 2000
 SNIFF_BYTES = 8192

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 from typing import Literal
 
+from infercode.engine.events import JSON
 from infercode.errors import ToolError
-from infercode.events import JSON
 from infercode.tools.base import PreparedCall, ToolContext, ToolResult, ToolSpec, require_str
 from infercode.tools.output import HeadTailBuffer
-from infercode.workspace import Workspace
+from infercode.tools.workspace import Workspace
 
 POLL_S = 0.05
 TERM_GRACE_S = 2.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 
-from infercode.events import Event, TurnFinished
+from infercode.engine.events import Event, TurnFinished
 
 
 def drive(events: Generator[Event, None, None], handle: Callable[[Event], None]) -> TurnFinished:

@@ -1,0 +1,175 @@
+"""``--output-format json`` and ``stream-json``: engine events as JSON for scripts.
+
+``stream-json`` prints one object per line as things happen, each flushed at once; ``json`` prints
+one object at the end. Both end with the same ``result`` object, also on failure
+(``is_error: true``), so ``infercode ... --output-format json | jq .result`` always parses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from infercode.engine.events import (
+    JSON,
+    Compacted,
+    Event,
+    MessageDone,
+    Notice,
+    ReasoningDelta,
+    ReasoningDone,
+    RequestStarted,
+    ResponseCompleted,
+    TextDelta,
+    ToolDecided,
+    ToolFinished,
+    ToolOutputDelta,
+    ToolRequested,
+    TurnFinished,
+    Usage,
+)
+
+
+def usage_record(usage: Usage) -> JSON:
+    return {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "cached_tokens": usage.cached_tokens,
+    }
+
+
+def _arguments(raw: str) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw  # malformed arguments are shown as the model sent them
+
+
+def event_record(event: Event) -> JSON | None:
+    """The stream-json line for an event (None for events that have no line of their own)."""
+    if isinstance(event, RequestStarted):
+        return {"type": "turn_started", "turn": event.step}
+    if isinstance(event, TextDelta):
+        return {"type": "text_delta", "text": event.text}
+    if isinstance(event, MessageDone):
+        return {"type": "message", "text": event.text}
+    if isinstance(event, ReasoningDelta):
+        return {"type": "reasoning_delta", "text": event.text}
+    if isinstance(event, ReasoningDone):
+        return {"type": "reasoning", "text": event.text}
+    if isinstance(event, ToolRequested):
+        return {
+            "type": "tool_requested",
+            "call_id": event.call.call_id,
+            "name": event.call.name,
+            "arguments": _arguments(event.call.arguments),
+            "kind": event.kind,
+            "summary": event.summary,
+            "outside_workspace": event.outside_workspace,
+        }
+    if isinstance(event, ToolDecided):
+        return {
+            "type": "tool_decided",
+            "call_id": event.call.call_id,
+            "name": event.call.name,
+            "decision": event.decision,
+            "message": event.message,
+        }
+    if isinstance(event, ToolOutputDelta):
+        return {"type": "tool_output_delta", "call_id": event.call.call_id, "text": event.text}
+    if isinstance(event, ToolFinished):
+        return {
+            "type": "tool_output",
+            "call_id": event.call.call_id,
+            "name": event.call.name,
+            "ok": event.ok,
+            "summary": event.summary,
+            "output": event.output,
+            "duration_ms": round(event.duration_s * 1000),
+        }
+    if isinstance(event, ResponseCompleted):
+        return {
+            "type": "usage",
+            "usage": usage_record(event.usage),
+            "total": usage_record(event.total),
+        }
+    if isinstance(event, Notice):
+        return {"type": "notice", "text": event.text}
+    if isinstance(event, Compacted):
+        return {
+            "type": "compacted",
+            "before_tokens": event.before_tokens,
+            "after_tokens": event.after_tokens,
+        }
+    return None
+
+
+@dataclass
+class RunRecord:
+    """What the final ``result`` object reports about the whole run."""
+
+    session_id: str | None = None
+    tool_calls: list[JSON] = field(default_factory=list)
+    _decisions: dict[str, str] = field(default_factory=dict)
+
+    def observe(self, event: Event) -> None:
+        if isinstance(event, ToolDecided):
+            self._decisions[event.call.call_id] = event.decision
+        elif isinstance(event, ToolFinished):
+            self.tool_calls.append(
+                {
+                    "name": event.call.name,
+                    "call_id": event.call.call_id,
+                    "decision": self._decisions.get(event.call.call_id, "invalid"),
+                    "ok": event.ok,
+                }
+            )
+
+    def result(
+        self,
+        finished: TurnFinished,
+        *,
+        exit_code: int,
+        duration_s: float,
+        result: object,
+        error: str | None,
+    ) -> JSON:
+        return {
+            "type": "result",
+            "result": result,
+            "is_error": exit_code not in (0, 3),
+            "exit_code": exit_code,
+            "error": error,
+            "status": finished.status,
+            "session_id": self.session_id,
+            "turns": finished.steps,
+            "usage": usage_record(finished.usage),
+            "tool_calls": self.tool_calls,
+            "denied_calls": finished.denied_calls,
+            "duration_ms": round(duration_s * 1000),
+        }
+
+
+def write_line(out: TextIO, record: JSON) -> None:
+    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def error_result(message: str, exit_code: int) -> JSON:
+    """The result object for a run that failed before it started (usage errors)."""
+    return {
+        "type": "result",
+        "result": None,
+        "is_error": True,
+        "exit_code": exit_code,
+        "error": message,
+        "status": "failed",
+        "session_id": None,
+        "turns": 0,
+        "usage": usage_record(Usage()),
+        "tool_calls": [],
+        "denied_calls": 0,
+        "duration_ms": 0,
+    }

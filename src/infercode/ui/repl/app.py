@@ -1,0 +1,337 @@
+"""The interactive REPL: prompt-toolkit input, the engine's events drawn by ``TurnView``.
+
+The REPL reads a line, runs slash commands itself, and hands everything else (with ``@path``
+attachments expanded) to ``Agent.run_turn``; it holds no engine logic. The openai client is
+imported in a background thread while the user types the first message (it costs ~0.5 s).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.enums import DEFAULT_BUFFER
+from prompt_toolkit.filters import completion_is_selected, has_focus
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.styles import Style
+from rich.console import Console
+from rich.text import Text
+
+from infercode import __version__
+from infercode.cli.wiring import build_agent
+from infercode.config.settings import Settings
+from infercode.engine.model import ModelClient, ModelRequest, ModelStream
+from infercode.errors import ModelError
+from infercode.git.turn_hooks import CheckpointHooks
+from infercode.store.recorder import open_session_or_warn
+from infercode.store.session_files import state_dir
+from infercode.ui.drive import drive
+from infercode.ui.repl.commands.registry import ExitRepl, ReplState, default_commands, parse_command
+from infercode.ui.repl.completion import FileIndex, ReplCompleter, expand_attachments
+from infercode.ui.repl.confirm import ConfirmApprover
+from infercode.ui.repl.toolbar import BranchCache, short_path, toolbar_text
+from infercode.ui.repl.view import TurnView
+
+if TYPE_CHECKING:
+    from infercode.api.client import OpenAIModel
+
+EXIT_OK = 0
+DOUBLE_INTERRUPT_S = 2.0
+PROMPT: StyleAndTextTuples = [("class:prompt", "› ")]
+STYLE = Style.from_dict({"prompt": "bold", "bottom-toolbar": "reverse"})
+
+
+def _history() -> History:
+    try:
+        directory = state_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        return FileHistory(str(directory / "history"))
+    except OSError:
+        return InMemoryHistory()  # a read-only home must not stop the REPL
+
+
+class LazyModel:
+    """``ModelClient`` whose openai import and client happen in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._thread: threading.Thread | None = None
+        self._model: OpenAIModel | None = None
+        self._error: Exception | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._load, name="load-openai", daemon=True)
+                self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            from infercode.api.client import OpenAIModel
+
+            self._model = OpenAIModel(self._settings)
+        except Exception as error:  # reported on first use, on the main thread
+            self._error = error
+
+    def get(self) -> OpenAIModel:
+        self.start()
+        assert self._thread is not None
+        self._thread.join()
+        if self._model is None:
+            raise ModelError(f"cannot set up the API client: {self._error}", kind="connection")
+        return self._model
+
+    def stream(self, request: ModelRequest) -> ModelStream:
+        return self.get().stream(request)
+
+    def list_models(self) -> list[str]:
+        return self.get().list_models()
+
+
+@contextmanager
+def quiet_input() -> Iterator[None]:
+    """While a turn runs, keys are neither echoed (they would garble the live display) nor
+    line-buffered; Ctrl-C still raises SIGINT. Keys typed meanwhile reach the next prompt."""
+    try:
+        import termios
+
+        fd = sys.stdin.fileno()
+        saved = termios.tcgetattr(fd) if sys.stdin.isatty() else None
+    except (ImportError, OSError, ValueError):
+        saved = None
+    if saved is None:
+        yield
+        return
+    quiet = list(saved)
+    quiet[3] = saved[3] & ~(termios.ECHO | termios.ICANON)
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
+def key_bindings() -> KeyBindings:
+    bindings = KeyBindings()
+    default_focused = has_focus(DEFAULT_BUFFER)
+
+    @bindings.add("c-c", filter=default_focused)
+    def _interrupt(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if buffer.text:
+            buffer.reset()  # Ctrl-C on a typed line discards it, as in a shell
+        else:
+            event.app.exit(exception=KeyboardInterrupt())
+
+    @bindings.add("escape", "enter", filter=default_focused)
+    @bindings.add("c-j", filter=default_focused)
+    def _newline(event: KeyPressEvent) -> None:
+        event.current_buffer.insert_text("\n")
+
+    @bindings.add("enter", filter=default_focused & completion_is_selected)
+    def _take_completion(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        state = buffer.complete_state
+        if state is not None and state.current_completion is not None:
+            buffer.apply_completion(state.current_completion)
+
+    return bindings
+
+
+class Repl:
+    def __init__(
+        self,
+        settings: Settings,
+        root: Path,
+        *,
+        console: Console | None = None,
+        model: ModelClient | None = None,
+        resume: Path | None = None,
+    ) -> None:
+        self.console = console if console is not None else Console(highlight=False)
+        # Recorded from the first message on; nothing is written if the user leaves before.
+        self.opened = open_session_or_warn(settings, root, resume, lazy=True)
+        self.lazy = LazyModel(settings)
+        self.view = TurnView(
+            self.console,
+            show_reasoning=lambda: self.state.show_reasoning,
+            model_name=lambda: self.state.settings.model,
+        )
+        agent = build_agent(
+            settings,
+            root,
+            ConfirmApprover(self.console, self.view.pause),
+            model=model if model is not None else self.lazy,
+            history=self.opened.history if self.opened is not None else None,
+            session=self.opened.recorder if self.opened is not None else None,
+            warm_up=False,  # see _warm_up
+        )
+        self.state = ReplState(
+            console=self.console,
+            agent=agent,
+            settings=settings,
+            root=root,
+            commands=default_commands(),
+            list_models=self.lazy.list_models,
+            recorder=self.opened.recorder if self.opened is not None else None,
+            send=self._send,
+        )
+        self.branch = BranchCache(root)
+        self.files = FileIndex(root)
+        self._last_interrupt = float("-inf")
+        self._warmed = False
+
+    def toolbar(self) -> str:
+        state = self.state
+        return toolbar_text(
+            state.settings.model,
+            state.root,
+            self.branch.get(),
+            state.context_used(),
+            state.settings.context_window(),
+        )
+
+    def _session(self) -> PromptSession[str]:
+        return PromptSession(
+            history=_history(),
+            completer=ReplCompleter(self.state.commands, self.state, self.files),
+            complete_while_typing=True,
+            complete_in_thread=True,
+            key_bindings=key_bindings(),
+            bottom_toolbar=self.toolbar,
+            multiline=False,
+            prompt_continuation="  ",
+            style=STYLE,
+        )
+
+    def _banner(self) -> None:
+        where = short_path(self.state.root)
+        branch = self.branch.get()
+        title = Text(f"infercode {__version__}", style="bold")
+        title.append(
+            f" · {self.state.settings.model} · {where}" + (f" ({branch})" if branch else "")
+        )
+        self.console.print(title, highlight=False)
+        self.console.print(
+            Text("/help lists commands and keys · @path attaches a file · Ctrl-D leaves", "dim")
+        )
+
+    def run(self, first_message: str | None = None) -> int:
+        session = self._session()
+        self._banner()
+        for note in self.opened.notes if self.opened is not None else []:
+            self.console.print(Text(note, style="dim"), highlight=False)
+        # What the first turn needs is loaded once the prompt is drawn, while the user types.
+        session.app.after_render += self._warm_up
+        try:
+            if first_message and first_message.strip():
+                self._warm_up()
+                self.console.print(Text("› ", style="bold") + Text(first_message), highlight=False)
+                self._handle(first_message)
+            while True:
+                try:
+                    text = session.prompt(PROMPT)
+                except KeyboardInterrupt:
+                    if self._second_interrupt():
+                        return EXIT_OK
+                    continue
+                except EOFError:
+                    return EXIT_OK
+                self._handle(text)
+        except ExitRepl as done:
+            return done.code
+        finally:
+            if self.opened is not None:
+                self.opened.recorder.close()
+
+    def _warm_up(self, _app: object = None) -> None:
+        """Import openai and build its client, take the first checkpoint snapshot and load the
+        Markdown renderer, in background threads: after the first prompt is drawn (not before:
+        they would slow it down), and before the first message is sent."""
+        if self._warmed:
+            return
+        self._warmed = True
+        hooks = self.state.agent.hooks
+        if isinstance(hooks, CheckpointHooks):
+            hooks.warm_up()  # git does that work in its own processes
+        threading.Thread(target=self._warm_up_in_order, name="warm-up", daemon=True).start()
+
+    def _warm_up_in_order(self) -> None:
+        """One thing at a time, so that typing and completion stay responsive meanwhile."""
+        self.files.files()  # the @path index
+        self.lazy.start()
+        _warm_up_rendering()
+
+    def _second_interrupt(self) -> bool:
+        now = time.monotonic()
+        if now - self._last_interrupt < DOUBLE_INTERRUPT_S:
+            return True
+        self._last_interrupt = now
+        self.console.print(Text("(Ctrl-C again within 2 s, or Ctrl-D, to leave)", style="dim"))
+        return False
+
+    def _handle(self, text: str) -> None:
+        """One line of input: a command, or a message for the model. Ctrl-C ends it quietly."""
+        try:
+            if not text.strip():
+                return
+            parsed = parse_command(text)
+            if parsed is None:
+                self._send(text)
+                return
+            name, arg = parsed
+            command = self.state.commands.get(name)
+            if command is None:
+                self.console.print(
+                    Text(
+                        f"Unknown command /{name} (nothing was sent); /help lists them.", "yellow"
+                    ),
+                    highlight=False,
+                )
+                return
+            command.handler(self.state, arg)
+            self.console.print()
+        except KeyboardInterrupt:
+            self.view.close()
+            self.console.print(Text("⏹ interrupted", style="yellow"))
+
+    def _send(self, text: str) -> None:
+        message, notes = expand_attachments(text, self.state.root)
+        for note in notes:
+            self.console.print(Text(f"  {note}", style="dim"), highlight=False)
+        with quiet_input():
+            try:
+                finished = drive(self.state.agent.run_turn(message), self.view)
+                self.state.last_turn = finished.usage
+            except Exception:
+                # A bug in a renderer must not end the session; the engine kept history valid.
+                self.console.print_exception(max_frames=8)
+            finally:
+                self.view.close()
+        self.console.print()
+
+
+def _warm_up_rendering() -> None:
+    from infercode.ui.repl.render import warm_up
+
+    warm_up(Console(file=io.StringIO(), width=80, color_system="truecolor"))
+
+
+def run_repl(
+    settings: Settings,
+    root: Path,
+    first_message: str | None = None,
+    resume: Path | None = None,
+) -> int:
+    """Open the REPL in ``root`` (continuing session file ``resume``); returns the exit status."""
+    return Repl(settings, root, resume=resume).run(first_message)
