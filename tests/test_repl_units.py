@@ -21,11 +21,12 @@ from infercode.engine.events import (
     ToolStarted,
     TurnFinished,
 )
+from infercode.formatting import format_tokens
 from infercode.git.plumbing import current_branch
 from infercode.ui.repl import confirm
 from infercode.ui.repl.commands.registry import default_commands, parse_command
 from infercode.ui.repl.confirm import ConfirmApprover
-from infercode.ui.repl.toolbar import format_tokens, toolbar_text
+from infercode.ui.repl.toolbar import toolbar_text
 from infercode.ui.repl.view import ShellOutput, TurnView, clean_output_line
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infercode.cli.subcommands import format_sessions, normalize_resume, pick, resolve_resume
+from infercode.cli.subcommands import normalize_resume, pick, resolve_resume
 from infercode.engine.history import (
     INTERRUPTED_OUTPUT,
     History,
@@ -28,6 +28,7 @@ from infercode.store.session_files import (
     read_session,
     state_dir,
 )
+from infercode.ui.session_list import format_sessions
 from tests.conftest import run_infercode
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 

@@ -78,7 +78,7 @@ def launch(args: RunArgs) -> NoReturn:
         if not headless:
             check_key(settings)
             resume_path = _resume_path(root, args.continue_last, args.resume)
-            from infercode.ui.repl.app import run_repl
+            from infercode.cli.wiring import run_repl
 
             # The positional PROMPT, if any, is the REPL's first message.
             code = run_repl(settings, root, first_message=args.prompt_arg, resume=resume_path)

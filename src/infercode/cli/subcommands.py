@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Protocol
 
@@ -17,46 +16,11 @@ import typer
 
 from infercode.errors import ConfigError
 from infercode.store.session_files import SessionInfo, SessionStore
+from infercode.ui.session_list import format_sessions
 
 EXIT_USAGE = 2
 #: What may follow ``--resume`` and be taken as an id (or its prefix) rather than the prompt.
 _ID_LIKE = re.compile(r"^\d{8}(-\d{0,6}(-[0-9a-f]{0,6})?)?$")
-
-
-def age(seconds: float) -> str:
-    """``45s ago``, ``12m ago``, ``3h ago``, ``5d ago``."""
-    seconds = max(seconds, 0.0)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return f"{int(seconds)}s ago"
-
-
-def size_text(size: int) -> str:
-    return f"{size} B" if size < 1024 else f"{size / 1024:.0f} KB"
-
-
-def describe(info: SessionInfo, now: float, *, with_root: bool = False, width: int = 60) -> str:
-    """One line per session: id, age, size, first prompt (and the workspace with ``--all``)."""
-    prompt = info.first_prompt or "(no prompt)"
-    if len(prompt) > width:
-        prompt = prompt[: width - 1] + "…"
-    where = f"  [{info.root}]" if with_root else ""
-    return (
-        f"{info.id}  {age(now - info.modified):>8}  {info.items:>4} items  "
-        f"{size_text(info.size_bytes):>7}  {prompt}{where}"
-    )
-
-
-def format_sessions(
-    infos: list[SessionInfo], *, numbered: bool = False, with_root: bool = False
-) -> str:
-    now = time.time()
-    lines = []
-    for number, info in enumerate(infos, 1):
-        mark = f"{number:>2}) " if numbered else ""
-        lines.append(mark + describe(info, now, with_root=with_root))
-    return "\n".join(lines)
 
 
 class Terminal(Protocol):

@@ -1,4 +1,4 @@
-"""Assembling a working agent from settings: client, tools, approver, engine."""
+"""Assembling a session from settings: client, tools, approver, engine, and its services."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from infercode.engine.model import ModelClient
 from infercode.errors import ConfigError
 from infercode.tools.registry import build_tools
 from infercode.tools.workspace import Workspace
+from infercode.ui.services import SessionServices
 
 if TYPE_CHECKING:
-    from infercode.store.recorder import SessionRecorder
+    from infercode.store.recorder import OpenedSession, SessionRecorder
     from infercode.ui.headless.runner import HeadlessOptions
 
 
@@ -81,6 +82,67 @@ def build_agent(
     )
 
 
+def build_session(
+    settings: Settings,
+    root: Path,
+    approver: Approver,
+    opened: OpenedSession | None,
+    *,
+    model: ModelClient | None = None,
+    text_format: JSON | None = None,
+    warm_up: bool = True,
+) -> SessionServices:
+    """The engine and the services a front-end uses beside it (checkpoints, the recorder)."""
+    from infercode.git.turn_hooks import CheckpointHooks
+    from infercode.store.session_files import state_dir
+
+    hooks = CheckpointHooks(root, state_dir(), auto_commit=settings.auto_commit)
+    if warm_up:
+        hooks.warm_up()
+    recorder = opened.recorder if opened is not None else None
+    agent = build_agent(
+        settings,
+        root,
+        approver,
+        model=model,
+        history=opened.history if opened is not None else None,
+        hooks=hooks,
+        text_format=text_format,
+        session=recorder,
+    )
+    return SessionServices(
+        agent,
+        checkpoints=hooks.checkpoints,
+        recorder=recorder,
+        notes=opened.notes if opened is not None else [],
+        warm_up=hooks.start_warm_up,
+    )
+
+
+def run_repl(
+    settings: Settings,
+    root: Path,
+    first_message: str | None = None,
+    resume: Path | None = None,
+) -> int:
+    """Open the REPL in ``root`` (continuing session file ``resume``); returns the exit status."""
+    from infercode.api.lazy_model import LazyModel
+    from infercode.store.recorder import open_session_or_warn
+    from infercode.ui.repl.app import Repl
+
+    # Recorded from the first message on; nothing is written if the user leaves before.
+    opened = open_session_or_warn(settings, root, resume, lazy=True)
+    lazy = LazyModel(settings)
+
+    def build(approver: Approver) -> SessionServices:
+        services = build_session(settings, root, approver, opened, model=lazy, warm_up=False)
+        services.list_models = lazy.list_models
+        services.start_client = lazy.start
+        return services
+
+    return Repl(settings, root, build).run(first_message)
+
+
 def headless_approver() -> Approver:
     """Ask on the terminal if there is one (even when the prompt was piped), else deny."""
     from infercode.ui.headless.tty_approver import TtyApprover, open_tty
@@ -108,24 +170,17 @@ def run_headless(
     except ConfigError as error:
         sys.stderr.write(f"infercode: error: {error}\n")
         return 2
-    session = opened.recorder if opened is not None else None
-    agent = build_agent(
-        settings,
-        root,
-        headless_approver(),
-        text_format=text_format,
-        history=opened.history if opened is not None else None,
-        session=session,
-    )
+    services = build_session(settings, root, headless_approver(), opened, text_format=text_format)
+    session = services.recorder
     if not options.quiet:
         where = f" · session {session.id}" if session is not None and session.id else ""
         sys.stderr.write(f"infercode {settings.model} · {root}{where}\n")
-        for note in opened.notes if opened is not None else []:
+        for note in services.notes:
             sys.stderr.write(f"{note}\n")
     if session is not None and session.id:
         options = replace(options, session_id=session.id)
     try:
-        return run(agent, prompt, options)
+        return run(services, prompt, options)
     finally:
         if session is not None:
             session.close()

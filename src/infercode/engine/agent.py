@@ -70,9 +70,13 @@ class TurnHooks(Protocol):
 
 
 class RequestHook(Protocol):
-    """Work before each model request (auto-compaction); may yield events and edit history."""
+    """Work before each model request (auto-compaction); may yield events and reset history."""
 
     def before_request(self, agent: Agent) -> Iterator[Event]: ...
+
+    def compact(self, agent: Agent, *, manual: bool = False) -> Iterator[Event]: ...
+
+    def set_window(self, window: int) -> None: ...
 
 
 class NoHooks:
@@ -135,6 +139,39 @@ class Agent:
         self.last_usage = Usage()
         #: len(history) when ``last_usage`` arrived: items after it are not in its token count.
         self.usage_mark = 0
+
+    # -- the control surface: how front-ends change a session, between turns -------------------
+    # Front-ends call these and never assign the engine's fields (DESIGN.md, "Architecture").
+
+    def set_model(self, name: str, context_window: int | None = None) -> None:
+        """Use model ``name`` from the next request on; compaction follows its window."""
+        self.options = dataclasses.replace(self.options, model=name)
+        if context_window is not None and self.request_hook is not None:
+            self.request_hook.set_window(context_window)
+
+    def reset(self, items: list[JSON]) -> list[str]:
+        """Replace the history (``/clear``, a resumed session, a compaction) and answer any call
+        it left open; returns those calls' ids. The last response's token count no longer
+        describes the history, so the context is estimated until the next response."""
+        self.history.replace(items)
+        self.last_usage = Usage()
+        self.usage_mark = 0
+        return self.history.repair()
+
+    def note(self, text: str) -> None:
+        """Tell the model something with the next request (e.g. that ``/undo`` ran)."""
+        self.history.append(user_message(text))
+
+    def compact(self, *, manual: bool = True) -> Iterator[Event]:
+        """Summarise the history now (``/compact``); Notice events say why when it cannot."""
+        if self.request_hook is None:
+            yield Notice("Compaction is not available in this session.")
+            return
+        yield from self.request_hook.compact(self, manual=manual)
+
+    def count_usage(self, usage: Usage) -> None:
+        """Add tokens spent outside a turn (the compaction summary) to the session's total."""
+        self.usage_total += usage
 
     def build_request(self) -> ModelRequest:
         return ModelRequest(

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterator
 
 from infercode.engine.agent import Agent
-from infercode.engine.events import JSON, Compacted, Event, Notice, TextDelta, Usage
+from infercode.engine.events import JSON, Compacted, Event, Notice, TextDelta
 from infercode.engine.history import (
     INTERRUPTED_OUTPUT,
     function_call_output,
@@ -29,6 +29,7 @@ from infercode.engine.history import (
 )
 from infercode.engine.model import ItemDone, ModelRequest, StreamCompleted
 from infercode.errors import ModelError
+from infercode.formatting import format_tokens
 
 CHARS_PER_TOKEN = 4
 #: Share of the window the kept recent turns may fill after a compaction.
@@ -71,21 +72,10 @@ def estimate_tokens(agent: Agent) -> int:
     return (fixed + chars(items)) // CHARS_PER_TOKEN
 
 
-def short_tokens(count: int) -> str:
-    """``950``, ``18k``, ``1.2M``."""
-    if count >= 1_000_000:
-        return f"{count / 1_000_000:.1f}M"
-    if count >= 10_000:
-        return f"{count // 1000}k"
-    if count >= 1000:
-        return f"{count / 1000:.1f}k"
-    return str(count)
-
-
 def compacted_text(event: Compacted) -> str:
     """``compacted: 120k → 18k tokens``, as every front-end shows it."""
     return (
-        f"compacted: {short_tokens(event.before_tokens)} → {short_tokens(event.after_tokens)} "
+        f"compacted: {format_tokens(event.before_tokens)} → {format_tokens(event.after_tokens)} "
         "tokens"
     )
 
@@ -152,12 +142,16 @@ class Compactor:
         self.on_compacted = on_compacted
         self.keep_share = keep_share
 
+    def set_window(self, window: int) -> None:
+        """The model changed (``/model``): compact against its window from now on."""
+        self.window = window
+
     def before_request(self, agent: Agent) -> Iterator[Event]:
         estimate = estimate_tokens(agent)
         if estimate > self.threshold * self.window:
             yield Notice(
-                f"context {estimate / self.window:.0%} full ({short_tokens(estimate)} of "
-                f"{short_tokens(self.window)} tokens): compacting the conversation"
+                f"context {estimate / self.window:.0%} full ({format_tokens(estimate)} of "
+                f"{format_tokens(self.window)} tokens): compacting the conversation"
             )
             yield from self.compact(agent)
 
@@ -185,9 +179,7 @@ class Compactor:
             if latest:
                 text += LATEST_REQUEST + message_text(latest[-1])
         new_items = [user_message(text), *kept]
-        agent.history.replace(new_items)
-        agent.last_usage = Usage()
-        agent.usage_mark = 0
+        agent.reset(new_items)
         after = estimate_tokens(agent)
         if self.on_compacted is not None:
             self.on_compacted(new_items, before, after)
@@ -217,7 +209,7 @@ class Compactor:
                     if stored is not None and stored.get("type") == "message":
                         messages.append(message_text(stored))
                 elif isinstance(event, StreamCompleted):
-                    agent.usage_total += event.usage
+                    agent.count_usage(event.usage)
         finally:
             stream.close()  # also on Ctrl-C, which the engine handles above us
         return "\n\n".join(messages) if messages else "".join(streamed)

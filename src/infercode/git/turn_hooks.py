@@ -38,6 +38,10 @@ class CheckpointHooks:
         thread.start()
         return thread
 
+    def start_warm_up(self) -> None:
+        """``warm_up`` for callers that do not wait for it (the REPL, once its prompt is up)."""
+        self.warm_up()
+
     def before_first_mutation(self, turn_label: str) -> None:
         self._label = turn_label
         if self._broken:

@@ -63,22 +63,21 @@ class SessionRecorder:
             self._broken = True
             sys.stderr.write(f"infercode: warning: the session is no longer recorded: {error}\n")
 
-    def switch_to(self, path: Path, history: History) -> list[str]:
-        """Load session ``path`` into ``history`` (repaired) and record to it from now on."""
+    def switch_to(self, path: Path) -> tuple[list[JSON], list[str]]:
+        """Record to session ``path`` from now on; returns its items and notes for the user.
+
+        The caller puts the items into the conversation (``History.replace`` before an engine
+        exists, ``Agent.reset`` after) and reports what ``repaired_note`` says of the repair."""
         loaded, file = self.store.open(path, api_key=self._api_key)
         self.close()
         self.file = file
-        history.replace(loaded.items)  # already on disk: not replayed to listeners
         notes = [f"resumed session {file.id} ({len(loaded.items)} items)"]
         if loaded.skipped_lines:
             notes.append(f"skipped {loaded.skipped_lines} unreadable line(s) in {path}")
-        repaired = history.repair()  # written to the resumed file, like any append
-        if repaired:
-            notes.append(f"{len(repaired)} call(s) interrupted by the last exit were closed")
         recorded_root = loaded.header.get("root")
         if recorded_root and recorded_root != str(self.root):
             notes.append(f"the session was recorded in {recorded_root}; now working in {self.root}")
-        return notes
+        return loaded.items, notes
 
     def start_new(self) -> None:
         """The next item goes to a new session (``/clear``); the old one stays resumable."""
@@ -103,6 +102,13 @@ class OpenedSession:
         return self.recorder.begin()
 
 
+def repaired_note(call_ids: list[str]) -> list[str]:
+    """What to tell the user about calls a resumed session left unanswered (now answered)."""
+    if not call_ids:
+        return []
+    return [f"{len(call_ids)} call(s) interrupted by the last exit were closed"]
+
+
 def open_session(
     store: SessionStore,
     *,
@@ -119,7 +125,9 @@ def open_session(
     recorder.attach(history)
     notes: list[str] = []
     if resume is not None:
-        notes = recorder.switch_to(resume, history)
+        items, notes = recorder.switch_to(resume)
+        history.replace(items)  # already on disk: not replayed to listeners
+        notes += repaired_note(history.repair())  # written to the resumed file, like any append
     elif not lazy:
         recorder.begin()
     return OpenedSession(history, recorder, notes)

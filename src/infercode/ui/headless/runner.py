@@ -7,9 +7,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
-from infercode.engine.agent import Agent
 from infercode.engine.compaction import compacted_text
 from infercode.engine.events import (
     JSON,
@@ -25,6 +24,10 @@ from infercode.engine.events import (
 from infercode.engine.output_schema import check_answer
 from infercode.ui.drive import drive
 from infercode.ui.headless.output_formats import RunRecord, event_record, write_line
+from infercode.ui.services import SessionServices
+
+if TYPE_CHECKING:
+    from infercode.git.checkpoints import Checkpoints
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -123,7 +126,7 @@ class HeadlessOptions:
     show_diff: bool = False
 
 
-def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
+def run(services: SessionServices, prompt: str, options: HeadlessOptions) -> int:
     """Run one prompt to the end, print the answer in the chosen format, return the exit status.
 
     stdout carries only the chosen format; progress, warnings and errors go to stderr.
@@ -140,7 +143,7 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
             if line is not None:
                 write_line(sys.stdout, line)
 
-    finished = drive(agent.run_turn(prompt), handle)
+    finished = drive(services.agent.run_turn(prompt), handle)
     code = exit_code(finished)
     answer: object = finished.final_text if finished.status != "interrupted" else None
     error = finished.error
@@ -166,20 +169,19 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
         )
         write_line(sys.stdout, result)
     if options.show_diff:
-        print_session_diff(agent, sys.stderr)
+        print_session_diff(services.checkpoints, sys.stderr)
     report_end(finished, sys.stderr)
     return code
 
 
-def print_session_diff(agent: Agent, out: TextIO) -> None:
+def print_session_diff(checkpoints: Checkpoints | None, out: TextIO) -> None:
     """``--diff``: what infercode changed in this run, on stderr (stdout stays the answer)."""
     from infercode.git.checkpoints import CheckpointError
-    from infercode.git.turn_hooks import CheckpointHooks
 
-    if not isinstance(agent.hooks, CheckpointHooks):
+    if checkpoints is None:
         return
     try:
-        diff = agent.hooks.checkpoints.diff(color=out.isatty())
+        diff = checkpoints.diff(color=out.isatty())
     except CheckpointError as error:
         out.write(f"infercode: cannot show the diff: {error}\n")
         return

@@ -11,10 +11,9 @@ import io
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.enums import DEFAULT_BUFFER
@@ -27,12 +26,8 @@ from rich.console import Console
 from rich.text import Text
 
 from infercode import __version__
-from infercode.cli.wiring import build_agent
 from infercode.config.settings import Settings
-from infercode.engine.model import ModelClient, ModelRequest, ModelStream
-from infercode.errors import ModelError
-from infercode.git.turn_hooks import CheckpointHooks
-from infercode.store.recorder import open_session_or_warn
+from infercode.engine.approval import Approver
 from infercode.store.session_files import state_dir
 from infercode.ui.drive import drive
 from infercode.ui.repl.commands.registry import ExitRepl, ReplState, default_commands, parse_command
@@ -40,9 +35,7 @@ from infercode.ui.repl.completion import FileIndex, ReplCompleter, expand_attach
 from infercode.ui.repl.confirm import ConfirmApprover
 from infercode.ui.repl.toolbar import BranchCache, short_path, toolbar_text
 from infercode.ui.repl.view import TurnView
-
-if TYPE_CHECKING:
-    from infercode.api.client import OpenAIModel
+from infercode.ui.services import SessionServices
 
 EXIT_OK = 0
 DOUBLE_INTERRUPT_S = 2.0
@@ -57,45 +50,6 @@ def _history() -> History:
         return FileHistory(str(directory / "history"))
     except OSError:
         return InMemoryHistory()  # a read-only home must not stop the REPL
-
-
-class LazyModel:
-    """``ModelClient`` whose openai import and client happen in a background thread."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._thread: threading.Thread | None = None
-        self._model: OpenAIModel | None = None
-        self._error: Exception | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._load, name="load-openai", daemon=True)
-                self._thread.start()
-
-    def _load(self) -> None:
-        try:
-            from infercode.api.client import OpenAIModel
-
-            self._model = OpenAIModel(self._settings)
-        except Exception as error:  # reported on first use, on the main thread
-            self._error = error
-
-    def get(self) -> OpenAIModel:
-        self.start()
-        assert self._thread is not None
-        self._thread.join()
-        if self._model is None:
-            raise ModelError(f"cannot set up the API client: {self._error}", kind="connection")
-        return self._model
-
-    def stream(self, request: ModelRequest) -> ModelStream:
-        return self.get().stream(request)
-
-    def list_models(self) -> list[str]:
-        return self.get().list_models()
 
 
 @contextmanager
@@ -153,37 +107,27 @@ class Repl:
         self,
         settings: Settings,
         root: Path,
+        build: Callable[[Approver], SessionServices],
         *,
         console: Console | None = None,
-        model: ModelClient | None = None,
-        resume: Path | None = None,
     ) -> None:
+        """``build`` makes the session around the approver the REPL asks with (cli/wiring.py)."""
         self.console = console if console is not None else Console(highlight=False)
-        # Recorded from the first message on; nothing is written if the user leaves before.
-        self.opened = open_session_or_warn(settings, root, resume, lazy=True)
-        self.lazy = LazyModel(settings)
         self.view = TurnView(
             self.console,
             show_reasoning=lambda: self.state.show_reasoning,
             model_name=lambda: self.state.settings.model,
         )
-        agent = build_agent(
-            settings,
-            root,
-            ConfirmApprover(self.console, self.view.pause),
-            model=model if model is not None else self.lazy,
-            history=self.opened.history if self.opened is not None else None,
-            session=self.opened.recorder if self.opened is not None else None,
-            warm_up=False,  # see _warm_up
-        )
+        self.services = build(ConfirmApprover(self.console, self.view.pause))
         self.state = ReplState(
             console=self.console,
-            agent=agent,
+            agent=self.services.agent,
             settings=settings,
             root=root,
             commands=default_commands(),
-            list_models=self.lazy.list_models,
-            recorder=self.opened.recorder if self.opened is not None else None,
+            list_models=self.services.list_models,
+            recorder=self.services.recorder,
+            checkpoints=self.services.checkpoints,
             send=self._send,
         )
         self.branch = BranchCache(root)
@@ -229,7 +173,7 @@ class Repl:
     def run(self, first_message: str | None = None) -> int:
         session = self._session()
         self._banner()
-        for note in self.opened.notes if self.opened is not None else []:
+        for note in self.services.notes:
             self.console.print(Text(note, style="dim"), highlight=False)
         # What the first turn needs is loaded once the prompt is drawn, while the user types.
         session.app.after_render += self._warm_up
@@ -251,8 +195,8 @@ class Repl:
         except ExitRepl as done:
             return done.code
         finally:
-            if self.opened is not None:
-                self.opened.recorder.close()
+            if self.services.recorder is not None:
+                self.services.recorder.close()
 
     def _warm_up(self, _app: object = None) -> None:
         """Import openai and build its client, take the first checkpoint snapshot and load the
@@ -261,15 +205,13 @@ class Repl:
         if self._warmed:
             return
         self._warmed = True
-        hooks = self.state.agent.hooks
-        if isinstance(hooks, CheckpointHooks):
-            hooks.warm_up()  # git does that work in its own processes
+        self.services.warm_up()  # git does that work in its own processes
         threading.Thread(target=self._warm_up_in_order, name="warm-up", daemon=True).start()
 
     def _warm_up_in_order(self) -> None:
         """One thing at a time, so that typing and completion stay responsive meanwhile."""
         self.files.files()  # the @path index
-        self.lazy.start()
+        self.services.start_client()
         _warm_up_rendering()
 
     def _second_interrupt(self) -> bool:
@@ -325,13 +267,3 @@ def _warm_up_rendering() -> None:
     from infercode.ui.repl.render import warm_up
 
     warm_up(Console(file=io.StringIO(), width=80, color_system="truecolor"))
-
-
-def run_repl(
-    settings: Settings,
-    root: Path,
-    first_message: str | None = None,
-    resume: Path | None = None,
-) -> int:
-    """Open the REPL in ``root`` (continuing session file ``resume``); returns the exit status."""
-    return Repl(settings, root, resume=resume).run(first_message)

@@ -6,18 +6,10 @@ import os
 import time
 from pathlib import Path
 
+from infercode.formatting import format_tokens
 from infercode.git.plumbing import current_branch
 
 BRANCH_TTL_S = 2.0
-
-
-def format_tokens(count: int) -> str:
-    """12345 -> "12.3k", 160000 -> "160k", 999 -> "999"."""
-    if count < 1000:
-        return str(count)
-    if count < 100_000:
-        return f"{count / 1000:.1f}k".replace(".0k", "k")
-    return f"{count // 1000}k"
 
 
 def short_path(path: Path) -> str:

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from infercode.engine.history import user_message
-from infercode.git.checkpoints import CheckpointError, UndoRefused
-from infercode.git.turn_hooks import CheckpointHooks
+from infercode.git.checkpoints import CheckpointError, Checkpoints, UndoRefused
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ReplState
 
 #: Tells the model, in history, that its earlier edits are gone, so it does not build on them.
 UNDO_NOTE = "[infercode] The user ran /undo. {message} Those files are back as they were before."
 
 
-def _hooks(state: ReplState) -> CheckpointHooks | None:
-    hooks = state.agent.hooks
-    if isinstance(hooks, CheckpointHooks):
-        return hooks
+def _checkpoints(state: ReplState) -> Checkpoints | None:
+    if state.checkpoints is not None:
+        return state.checkpoints
     state.console.print(Text("Checkpoints are off in this session.", style="yellow"))
     return None
 
 
 def diff(state: ReplState, arg: str) -> None:
-    hooks = _hooks(state)
-    if hooks is None:
+    checkpoints = _checkpoints(state)
+    if checkpoints is None:
         return
     since: int | None = None
     if arg:
@@ -33,7 +30,7 @@ def diff(state: ReplState, arg: str) -> None:
         since = int(arg)
     color = state.console.color_system is not None and not state.console.no_color
     try:
-        text = hooks.checkpoints.diff(since_turn=since, color=color)
+        text = checkpoints.diff(since_turn=since, color=color)
     except CheckpointError as error:
         state.console.print(Text(f"Cannot show the diff: {error}", style="red"))
         return
@@ -41,16 +38,16 @@ def diff(state: ReplState, arg: str) -> None:
         state.console.print(Text("infercode has changed no files in this session.", style="dim"))
         return
     state.console.print(Text.from_ansi(text.rstrip("\n")) if color else Text(text.rstrip("\n")))
-    turns = ", ".join(f"{t.number} ({t.summary()})" for t in hooks.checkpoints.turns)
+    turns = ", ".join(f"{t.number} ({t.summary()})" for t in checkpoints.turns)
     state.console.print(Text(f"Turns with changes: {turns}. /diff N shows from turn N.", "dim"))
 
 
 def undo(state: ReplState, arg: str) -> None:
-    hooks = _hooks(state)
-    if hooks is None:
+    checkpoints = _checkpoints(state)
+    if checkpoints is None:
         return
     try:
-        result = hooks.checkpoints.undo()
+        result = checkpoints.undo()
     except UndoRefused as refused:
         state.console.print(Text(refused.reason, style="yellow"), highlight=False)
         return
@@ -68,7 +65,7 @@ def undo(state: ReplState, arg: str) -> None:
         for path in paths:
             state.console.print(Text(f"  {label:<9} {path}", style=style), highlight=False)
     state.console.print(Text(result.message, style="dim"), highlight=False)
-    state.agent.history.append(user_message(UNDO_NOTE.format(message=result.message)))
+    state.agent.note(UNDO_NOTE.format(message=result.message))
 
 
 def add_git_commands(registry: CommandRegistry) -> None:

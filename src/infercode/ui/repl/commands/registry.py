@@ -7,7 +7,7 @@ and completion all read the registry.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,12 +17,13 @@ from rich.text import Text
 
 from infercode.config.settings import Settings
 from infercode.engine.agent import Agent
-from infercode.engine.compaction import Compactor, estimate_tokens
+from infercode.engine.compaction import estimate_tokens
 from infercode.engine.events import Usage
 from infercode.errors import InfercodeError
-from infercode.ui.repl.toolbar import format_tokens
+from infercode.formatting import format_tokens
 
 if TYPE_CHECKING:
+    from infercode.git.checkpoints import Checkpoints
     from infercode.store.recorder import SessionRecorder
 
 
@@ -48,6 +49,8 @@ class ReplState:
     _models: list[str] | None = field(default=None, repr=False)
     recorder: SessionRecorder | None = None
     """Writes the conversation to its session file; None when this run records none."""
+    checkpoints: Checkpoints | None = None
+    """The turn snapshots behind /undo and /diff; None when checkpoints are off."""
     send: Callable[[str], None] | None = None
     """Sends a message to the model as if typed (``/init``)."""
     last_turn: Usage = field(default_factory=Usage)
@@ -64,10 +67,7 @@ class ReplState:
 
     def set_model(self, name: str) -> None:
         self.settings = self.settings.with_overrides(model=name)
-        self.agent.options = replace(self.agent.options, model=name)
-        hook = self.agent.request_hook
-        if isinstance(hook, Compactor):  # compact against the new model's window
-            hook.window = self.settings.context_window()
+        self.agent.set_model(name, self.settings.context_window())
 
     def context_used(self) -> int:
         """Tokens the next request would carry: the last response's count plus what came since
@@ -145,9 +145,7 @@ def _help(state: ReplState, arg: str) -> None:
 
 
 def _clear(state: ReplState, arg: str) -> None:
-    state.agent.history.replace([])
-    state.agent.last_usage = Usage()
-    state.agent.usage_mark = 0
+    state.agent.reset([])
     if state.recorder is not None:
         state.recorder.start_new()  # the old conversation stays resumable
     state.console.print(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from infercode.cli.subcommands import format_sessions
-from infercode.engine.compaction import Compactor, compacted_text
-from infercode.engine.events import Compacted, Notice, Usage
+from infercode.engine.compaction import compacted_text
+from infercode.engine.events import Compacted, Notice
 from infercode.engine.history import message_text
 from infercode.engine.instructions import INIT_PROMPT
+from infercode.store.recorder import repaired_note
 from infercode.store.session_files import SessionInfo
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ReplState
+from infercode.ui.session_list import format_sessions
 
 LISTED = 15
 
@@ -48,11 +49,10 @@ def resume(state: ReplState, arg: str) -> None:
         except LookupError as error:
             _say(state, str(error), "yellow")
             return
-    agent = state.agent
-    for note in recorder.switch_to(path, agent.history):
+    items, notes = recorder.switch_to(path)
+    # The repair's answers are appended after the switch, so they go to the resumed file.
+    for note in notes + repaired_note(state.agent.reset(items)):
         _say(state, note)
-    agent.last_usage = Usage()  # unknown until the next response; estimated meanwhile
-    agent.usage_mark = 0
     _recap(state)
 
 
@@ -66,12 +66,8 @@ def _recap(state: ReplState) -> None:
 
 
 def compact(state: ReplState, arg: str) -> None:
-    hook = state.agent.request_hook
-    if not isinstance(hook, Compactor):
-        _say(state, "Compaction is not available in this session.", "yellow")
-        return
     _say(state, "Compacting: the model is writing a summary of the conversation…")
-    for event in hook.compact(state.agent, manual=True):
+    for event in state.agent.compact(manual=True):
         if isinstance(event, Compacted):
             _say(state, compacted_text(event))
         elif isinstance(event, Notice):

@@ -1,0 +1,41 @@
+"""What the wiring hands a front-end: the engine and the session's services, by name.
+
+A front-end talks to the engine through its methods and to these services directly; it never
+discovers them by inspecting the engine's fields or their types (``cli/wiring.py`` builds them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from infercode.engine.agent import Agent
+    from infercode.git.checkpoints import Checkpoints
+    from infercode.store.recorder import SessionRecorder
+
+
+def _nothing() -> None:
+    return None
+
+
+def _no_models() -> list[str]:
+    return []
+
+
+@dataclass
+class SessionServices:
+    agent: Agent
+    checkpoints: Checkpoints | None = None
+    """The turn snapshots behind ``/undo``, ``/diff`` and ``--diff``; None when they are off."""
+    recorder: SessionRecorder | None = None
+    """Writes the conversation to its session file; None when this run records none."""
+    notes: list[str] = field(default_factory=list)
+    """What opening the session had to say (resumed, repaired calls) for the user."""
+    list_models: Callable[[], list[str]] = _no_models
+    """The server's models (``GET /models``)."""
+    warm_up: Callable[[], None] = _nothing
+    """Take the first checkpoint snapshot in the background (git works in its own processes)."""
+    start_client: Callable[[], None] = _nothing
+    """Import openai and build the client in the background, before the first message."""

@@ -1,0 +1,31 @@
+"""One line per recorded session, for ``infercode sessions``, the picker and ``/resume``."""
+
+from __future__ import annotations
+
+import time
+
+from infercode.formatting import age, size_text
+from infercode.store.session_files import SessionInfo
+
+
+def describe(info: SessionInfo, now: float, *, with_root: bool = False, width: int = 60) -> str:
+    """One line per session: id, age, size, first prompt (and the workspace with ``--all``)."""
+    prompt = info.first_prompt or "(no prompt)"
+    if len(prompt) > width:
+        prompt = prompt[: width - 1] + "…"
+    where = f"  [{info.root}]" if with_root else ""
+    return (
+        f"{info.id}  {age(now - info.modified):>8}  {info.items:>4} items  "
+        f"{size_text(info.size_bytes):>7}  {prompt}{where}"
+    )
+
+
+def format_sessions(
+    infos: list[SessionInfo], *, numbered: bool = False, with_root: bool = False
+) -> str:
+    now = time.time()
+    lines = []
+    for number, info in enumerate(infos, 1):
+        mark = f"{number:>2}) " if numbered else ""
+        lines.append(mark + describe(info, now, with_root=with_root))
+    return "\n".join(lines)
