@@ -11,7 +11,8 @@ from typing import NoReturn
 import pytest
 
 from infercode.cli.app import render_help
-from infercode.cli.main import HELP_FILE, RunArgs, simple_args
+from infercode.cli.main import HELP_FILE, simple_args
+from infercode.cli.options import RunArgs
 from tests.conftest import run_infercode
 from tests.support.pty import Terminal, isolated_env, make_workspace
 from tests.support.responses_server import ResponsesServer, text_reply

@@ -24,7 +24,8 @@ from infercode.engine.events import (
 from infercode.formatting import format_tokens
 from infercode.git.plumbing import current_branch
 from infercode.ui.repl import confirm
-from infercode.ui.repl.commands.registry import default_commands, parse_command
+from infercode.ui.repl.commands.builtin import default_commands
+from infercode.ui.repl.commands.registry import parse_command
 from infercode.ui.repl.confirm import ConfirmApprover
 from infercode.ui.repl.toolbar import toolbar_text
 from infercode.ui.repl.view import ShellOutput, TurnView, clean_output_line

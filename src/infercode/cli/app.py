@@ -1,4 +1,4 @@
-"""The typer command: options, help and parsing. ``cli.main`` loads it only when needed.
+"""The typer command, derived from ``options.py``: parsing and help. Loaded only when needed.
 
 ``--version``, ``--help`` and a plain ``infercode [PROMPT]`` are answered in ``cli.main`` without
 importing typer (its import, and its argument coercion, which imports pydantic, cost ~0.15 s).
@@ -8,13 +8,15 @@ in step (regenerate with ``python -m infercode.cli.app > src/infercode/cli/help.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Optional
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, Optional, get_args, get_type_hints
 
 import typer
 
 from infercode import __version__
-from infercode.cli.main import RunArgs, launch
+from infercode.cli.launch import launch
+from infercode.cli.options import CliSpec, RunArgs, specs
 
 HELP = """\
 A terminal coding agent for the Infercom Responses API.
@@ -63,120 +65,52 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def run(
-    prompt_arg: Annotated[
-        Optional[str],  # noqa: UP045 - typer needs Optional on Python 3.10
-        typer.Argument(metavar="PROMPT", help="First message for the interactive session."),
-    ] = None,
-    print_prompt: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("-p", "--print", metavar="PROMPT", help="Run PROMPT headless and exit."),
-    ] = None,
-    model: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--model", "-m", help="Model name. [env: INFERCOM_MODEL; default: MiniMax-M2.5]"
-        ),
-    ] = None,
-    base_url: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--base-url", help="Responses API base URL. [env: INFERCOM_BASE_URL]"),
-    ] = None,
-    cd: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "-C",
-            "--cd",
-            metavar="DIR",
-            help="Workspace root. [default: the git repository containing the current directory]",
-        ),
-    ] = None,
-    allow: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(metavar="KINDS", help="Approve these kinds in advance: read,edit,shell."),
-    ] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve every tool call.")] = False,
-    auto_commit: Annotated[
-        bool,
-        typer.Option(
-            "--auto-commit",
-            help="After each turn that changed files, commit exactly those files (git).",
-        ),
-    ] = False,
-    show_diff: Annotated[
-        bool,
-        typer.Option("--diff", help="Headless: print what infercode changed (a diff) on stderr."),
-    ] = False,
-    max_turns: Annotated[
-        Optional[int],  # noqa: UP045
-        typer.Option(min=1, help="Model requests allowed per prompt. [default: 50]"),
-    ] = None,
-    continue_last: Annotated[
-        bool, typer.Option("--continue", "-c", help="Continue this workspace's latest session.")
-    ] = False,
-    resume: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(metavar="[ID]", help="Resume session ID; without ID, pick from a list."),
-    ] = None,
-    profile: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(metavar="NAME", help="Use [profiles.NAME] of the config file."),
-    ] = None,
-    reasoning_effort: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(metavar="LEVEL", help="reasoning.effort to send: low, medium or high."),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
-    output_format: Annotated[
-        str,
-        typer.Option(
-            "--output-format",
-            metavar="FORMAT",
-            help="Headless stdout: text (the answer), json (one object at the end), "
-            "stream-json (one object per line as things happen).",
-        ),
-    ] = "text",
-    output_schema: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--output-schema",
-            metavar="FILE",
-            help="JSON Schema the final answer must match; the answer printed is that JSON.",
-        ),
-    ] = None,
-    last_message_file: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "-o", "--output-last-message", metavar="FILE", help="Also write the answer here."
-        ),
-    ] = None,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
-    ] = False,
-) -> None:
-    launch(
-        RunArgs(
-            prompt_arg=prompt_arg,
-            print_prompt=print_prompt,
-            model=model,
-            base_url=base_url,
-            cd=cd,
-            allow=allow,
-            yes=yes,
-            auto_commit=auto_commit,
-            show_diff=show_diff,
-            max_turns=max_turns,
-            continue_last=continue_last,
-            resume=resume,
-            profile=profile,
-            reasoning_effort=reasoning_effort,
-            quiet=quiet,
-            output_format=output_format,
-            output_schema=output_schema,
-            last_message_file=last_message_file,
+def _parameter(name: str, spec: CliSpec, default: Any, kind: Any) -> inspect.Parameter:
+    """A typer parameter for one ``RunArgs`` field, spelled as ``options.py`` declares it."""
+    if default is None:
+        kind = Optional[kind]  # noqa: UP045 - typer needs Optional on Python 3.10
+    info: Any
+    if not spec.flags:
+        info = typer.Argument(metavar=spec.metavar, help=spec.help)
+    else:
+        info = typer.Option(*spec.flags, metavar=spec.metavar, min=spec.min, help=spec.help)
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, info]
+    )
+
+
+def _run(version: bool = False, **values: Any) -> None:
+    launch(RunArgs(**values))
+
+
+def run_command() -> Callable[..., None]:
+    """``_run`` with the signature typer reads: every ``RunArgs`` field, then ``--version``."""
+    types = get_type_hints(RunArgs)
+    parameters = [
+        _parameter(name, spec, default, _without_none(types[name]))
+        for name, spec, default in specs()
+    ]
+    version = typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    parameters.append(
+        inspect.Parameter(
+            "version",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[bool, version],
         )
     )
+
+    def run(**values: Any) -> None:
+        _run(**values)
+
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    return run
+
+
+def _without_none(kind: Any) -> Any:
+    """``str | None`` -> ``str``: typer gets ``Optional[...]`` (see ``_parameter``)."""
+    args = [arg for arg in get_args(kind) if arg is not type(None)]
+    return args[0] if args else kind
 
 
 def make_app() -> typer.Typer:
@@ -187,7 +121,7 @@ def make_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    app.command(help=HELP)(run)
+    app.command(help=HELP)(run_command())
     return app
 
 

@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from infercode.config.file import config_dir
 from infercode.config.settings import Settings
 from infercode.engine.agent import Agent, AgentOptions, TurnHooks
 from infercode.engine.approval import Approver, DenyAll, SessionRules
 from infercode.engine.events import JSON
 from infercode.engine.history import History
-from infercode.engine.instructions import workspace_instructions
+from infercode.engine.instructions import build_instructions
 from infercode.engine.model import ModelClient
 from infercode.errors import ConfigError
 from infercode.tools.registry import build_tools
@@ -50,7 +51,8 @@ def build_agent(
         model = OpenAIModel(settings)
     options = AgentOptions(
         model=settings.model,
-        instructions=workspace_instructions(root),
+        # AGENTS.md from the user's config dir, the repository root and down to where we started
+        instructions=build_instructions(root, Path.cwd(), config_dir()),
         max_turns=settings.max_turns,
         reasoning_effort=settings.reasoning_effort,
         include_encrypted_reasoning=settings.wants_encrypted_reasoning(),

@@ -113,10 +113,3 @@ def build_instructions(
     base = default_instructions(root)
     section = render(chain(root, cwd if cwd is not None else root, user_dir), limit)
     return base if section is None else f"{base}\n{section}\n"
-
-
-def workspace_instructions(root: Path) -> str:
-    """The instructions for a session in ``root`` started from the current directory."""
-    from infercode.config.file import config_dir  # lazily: keeps this module free of config
-
-    return build_instructions(root, Path.cwd(), config_dir())

@@ -30,7 +30,8 @@ from infercode.config.settings import Settings
 from infercode.engine.approval import Approver
 from infercode.store.session_files import state_dir
 from infercode.ui.drive import drive
-from infercode.ui.repl.commands.registry import ExitRepl, ReplState, default_commands, parse_command
+from infercode.ui.repl.commands.builtin import default_commands
+from infercode.ui.repl.commands.registry import ExitRepl, ReplState, parse_command
 from infercode.ui.repl.completion import FileIndex, ReplCompleter, expand_attachments
 from infercode.ui.repl.confirm import ConfirmApprover
 from infercode.ui.repl.toolbar import BranchCache, short_path, toolbar_text
