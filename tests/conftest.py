@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support.pty import COMMAND
 from tests.support.responses_server import ResponsesServer
 
-#: The console script installed beside this interpreter (as users run it), else the module.
-_SCRIPT = Path(sys.executable).with_name("infercode")
-INFERCODE: list[str] = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "infercode"]
+#: How tests start infercode (the installed console script, as users run it).
+INFERCODE = COMMAND
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +32,9 @@ def isolated_home(
     (home / "gitconfig").write_text("[user]\n\tname = Test\n\temail = test@example.com\n")
     for name in ("INFERCOM_API_KEY", "INFERCOM_MODEL", "INFERCOM_BASE_URL", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):  # the caller's git (GIT_DIR, GIT_INDEX_FILE...) stays out
+        if name.startswith("GIT_") and name not in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
+            monkeypatch.delenv(name)
     return home
 
 

@@ -218,6 +218,10 @@ class ResponsesServer:
         with self._lock:
             return list(self._requests)
 
+    def posts(self) -> list[dict[str, Any]]:
+        """The JSON bodies of the POST requests (the model calls), in order."""
+        return [r.body for r in self.requests if r.method == "POST" and r.body is not None]
+
     def wait_for_requests(self, n: int, timeout: float = 5.0) -> list[RecordedRequest]:
         """Block until at least `n` requests arrived; TimeoutError names how many did."""
         with self._lock:

@@ -9,10 +9,6 @@ from tests.support.pty import start_repl
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 
 
-def _posts(server: ResponsesServer) -> list[dict[str, Any]]:
-    return [r.body for r in server.requests if r.method == "POST" and r.body is not None]
-
-
 def _outputs(body: dict[str, Any]) -> dict[str, str]:
     return {
         item["call_id"]: item["output"]
@@ -64,7 +60,7 @@ def test_no_with_a_message_reaches_the_model(server: ResponsesServer, tmp_path: 
         term.wait_for("Understood, I will not delete it.")
         term.wait_prompt()
     assert (workspace / "build" / "keep.txt").exists()
-    output = _outputs(_posts(server)[1])["call_s1"]
+    output = _outputs(server.posts()[1])["call_s1"]
     assert "denied" in output and "keep the build dir, use make clean" in output
 
 
@@ -93,7 +89,7 @@ def test_always_for_reads_stops_asking_for_reads_but_not_for_edits(
         term.wait_for("All done.")
         term.wait_prompt()
     assert (workspace / "a.txt").read_text() == "ALPHA\n"
-    outputs = _outputs(_posts(server)[2])
+    outputs = _outputs(server.posts()[2])
     assert "beta" in outputs["call_r2"]
 
 
@@ -114,7 +110,7 @@ def test_e_edits_the_shell_command_before_it_runs(server: ResponsesServer, tmp_p
         term.send_line("echo from-user")
         term.wait_for("Ran it.")
         term.wait_prompt()
-    output = _outputs(_posts(server)[1])["call_s1"]
+    output = _outputs(server.posts()[1])["call_s1"]
     assert "from-user" in output and "from-model" not in output.split("ran as:")[0]
     assert "edited the command" in output
 
@@ -140,7 +136,7 @@ def test_ctrl_c_at_a_question_denies_and_returns_to_the_prompt(
         assert term.count("Read it?") == 1  # the second call was not asked about
         term.send_line("again")
         term.wait_for("Fresh start.")
-    second = _posts(server)[1]
+    second = server.posts()[1]
     outputs = _outputs(second)
     assert set(outputs) == {"call_r1", "call_r2"}
     assert all("Not run" in text for text in outputs.values())
@@ -173,5 +169,5 @@ def test_several_calls_are_confirmed_one_by_one_in_order(
         term.wait_for("Did one of two.")
     assert (workspace / "a.txt").read_text() == "ONE\n"
     assert (workspace / "b.txt").read_text() == "two\n"
-    outputs = _outputs(_posts(server)[1])
+    outputs = _outputs(server.posts()[1])
     assert list(outputs) == ["call_a", "call_b"] and "denied" in outputs["call_b"]

@@ -30,13 +30,10 @@ from infercode.store.session_files import (
 )
 from infercode.ui.session_list import format_sessions
 from tests.conftest import run_infercode
+from tests.support.items import call_item
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 
 SECRET = "sk-test-0123456789abcdef"
-
-
-def call(call_id: str) -> dict[str, object]:
-    return {"type": "function_call", "call_id": call_id, "name": "shell", "arguments": "{}"}
 
 
 _OPEN: list[SessionFile] = []
@@ -127,7 +124,7 @@ def test_a_damaged_middle_line_is_skipped_and_counted(tmp_path: Path) -> None:
 
 def test_resume_repairs_an_unanswered_call_on_disk_too(tmp_path: Path) -> None:
     history, path = new_session(tmp_path)
-    history.extend([user_message("run it"), call("c1")])
+    history.extend([user_message("run it"), call_item("c1")])
     resumed = reopen(path.parent, tmp_path, path)
     assert resumed.history.items[-1] == function_call_output("c1", INTERRUPTED_OUTPUT)
     assert any("1 call(s) interrupted" in note for note in resumed.notes)

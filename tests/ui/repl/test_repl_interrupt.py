@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from tests.support.pty import start_repl
 from tests.support.responses_server import (
@@ -16,10 +15,6 @@ from tests.support.responses_server import (
     call_reply,
     text_reply,
 )
-
-
-def _posts(server: ResponsesServer) -> list[dict[str, Any]]:
-    return [r.body for r in server.requests if r.method == "POST" and r.body is not None]
 
 
 def _processes_with(marker: str) -> list[str]:
@@ -53,7 +48,7 @@ def test_ctrl_c_mid_stream_keeps_what_was_shown(server: ResponsesServer, tmp_pat
         term.wait_for("Back again.")
         term.wait_prompt()
     assert all(r.rejected is None for r in server.requests)
-    second = _posts(server)[1]["input"]
+    second = server.posts()[1]["input"]
     kept = [i for i in second if i.get("type") == "message" and i.get("role") == "assistant"]
     assert len(kept) == 1
     partial = kept[0]["content"][0]["text"]
@@ -84,6 +79,6 @@ def test_ctrl_c_mid_command_kills_it_and_tells_the_model(
         term.send_line("what happened?")
         term.wait_for("Noted, it was stopped.")
     assert all(r.rejected is None for r in server.requests)
-    outputs = [i for i in _posts(server)[1]["input"] if i.get("type") == "function_call_output"]
+    outputs = [i for i in server.posts()[1]["input"] if i.get("type") == "function_call_output"]
     assert [o["call_id"] for o in outputs] == ["call_s"]
     assert "started" in outputs[0]["output"] and "[interrupted by user]" in outputs[0]["output"]

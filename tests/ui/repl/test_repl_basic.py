@@ -17,10 +17,6 @@ from tests.support.responses_server import (
 )
 
 
-def _posts(server: ResponsesServer) -> list[dict[str, object]]:
-    return [r.body for r in server.requests if r.method == "POST" and r.body is not None]
-
-
 def test_prompt_streams_the_answer_and_shows_the_toolbar(
     server: ResponsesServer, tmp_path: Path
 ) -> None:
@@ -43,8 +39,8 @@ def test_prompt_streams_the_answer_and_shows_the_toolbar(
             lambda: re.search(r"MiniMax-M2\.5 · [1-9]\S* / 160k tokens", term.text()) is not None,
             "the toolbar to count the reply",
         )
-        (request,) = _posts(server)
-        assert request["input"][-1]["content"][0]["text"] == "say hello"  # type: ignore[index]
+        (request,) = server.posts()
+        assert request["input"][-1]["content"][0]["text"] == "say hello"
         term.press("ctrl-d")
         assert term.wait_exit() == 0
 
@@ -56,8 +52,8 @@ def test_positional_prompt_is_the_first_message(server: ResponsesServer, tmp_pat
         term.wait_for("Answer to the first.")
         term.wait_prompt()
         assert "› explain the layout" in term.text()
-    (request,) = _posts(server)
-    assert request["input"][-1]["content"][0]["text"] == "explain the layout"  # type: ignore[index]
+    (request,) = server.posts()
+    assert request["input"][-1]["content"][0]["text"] == "explain the layout"
 
 
 def test_up_recalls_history_also_in_the_next_session(
@@ -118,7 +114,7 @@ def test_newline_keys_and_a_paste_stay_one_message(server: ResponsesServer, tmp_
         term.wait_for("pasted c")
         term.press("enter")
         term.wait_for("got the paste")
-    texts = [body["input"][-1]["content"][0]["text"] for body in _posts(server)]  # type: ignore[index]
+    texts = [body["input"][-1]["content"][0]["text"] for body in server.posts()]
     assert texts[0] == "line one\nline two\nline three"
     assert texts[1] == "pasted a\npasted b\n\npasted c"
 

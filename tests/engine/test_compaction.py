@@ -12,7 +12,6 @@ import pytest
 from infercode.cli.wiring import build_agent
 from infercode.config.settings import Settings
 from infercode.engine.agent import Agent, AgentOptions
-from infercode.engine.approval import Decision
 from infercode.engine.compaction import (
     SUMMARY_PREFIX,
     SUMMARY_PROMPT,
@@ -33,6 +32,7 @@ from infercode.errors import ModelError
 from infercode.store.recorder import open_session
 from infercode.store.session_files import SessionStore, read_session
 from infercode.tools.registry import ToolRegistry
+from tests.support.items import ApproveAll, call_item
 from tests.support.responses_server import (
     FunctionCall,
     HttpError,
@@ -43,19 +43,14 @@ from tests.support.responses_server import (
 )
 from tests.support.scripted_model import ScriptedModel, done, message
 
-
-def call(call_id: str) -> dict[str, object]:
-    return {"type": "function_call", "call_id": call_id, "name": "shell", "arguments": "{}"}
-
-
 ITEMS: list[dict[str, object]] = [
     user_message("one"),  # 0
-    call("c1"),  # 1
+    call_item("c1"),  # 1
     function_call_output("c1", "x"),  # 2
     assistant_message("done one"),  # 3
     user_message("two"),  # 4
-    call("c2"),  # 5
-    call("c3"),  # 6
+    call_item("c2"),  # 5
+    call_item("c3"),  # 6
     function_call_output("c2", "y"),  # 7
     function_call_output("c3", "z"),  # 8
     assistant_message("done two"),  # 9
@@ -64,11 +59,6 @@ ITEMS: list[dict[str, object]] = [
 
 def size(items: list[dict[str, object]]) -> int:
     return sum(len(json.dumps(i, ensure_ascii=False)) for i in items)
-
-
-class Yes:
-    def decide(self, request: object) -> Decision:
-        return Decision(allow=True)
 
 
 def test_clean_cuts_never_separate_a_call_from_its_output() -> None:
@@ -85,7 +75,9 @@ def test_the_cut_keeps_the_most_recent_turns_that_fit() -> None:
 
 
 def test_the_estimate_uses_the_last_usage_plus_what_came_after() -> None:
-    agent = Agent(ScriptedModel([]), ToolRegistry(), Yes(), History(ITEMS), AgentOptions("m"))
+    agent = Agent(
+        ScriptedModel([]), ToolRegistry(), ApproveAll(), History(ITEMS), AgentOptions("m")
+    )
     no_tools = len("[]")
     assert estimate_tokens(agent) == (size(ITEMS) + no_tools) // 4  # nothing counted yet
     agent.last_usage = Usage(input_tokens=1000, output_tokens=50)
@@ -95,7 +87,7 @@ def test_the_estimate_uses_the_last_usage_plus_what_came_after() -> None:
 
 def test_manual_compaction_keeps_the_last_turn() -> None:
     model = ScriptedModel([[*message("SUMMARY"), *done()]])
-    agent = Agent(model, ToolRegistry(), Yes(), History(ITEMS), AgentOptions("m"))
+    agent = Agent(model, ToolRegistry(), ApproveAll(), History(ITEMS), AgentOptions("m"))
     recorded: list[tuple[int, int, int]] = []
     compactor = Compactor(100_000, on_compacted=lambda it, b, a: recorded.append((len(it), b, a)))
     events = list(compactor.compact(agent, manual=True))
@@ -111,7 +103,7 @@ def test_manual_compaction_keeps_the_last_turn() -> None:
 
 def test_a_cut_inside_the_turn_repeats_the_users_request() -> None:
     model = ScriptedModel([[*message("SUMMARY"), *done()]])
-    agent = Agent(model, ToolRegistry(), Yes(), History(ITEMS[:9]), AgentOptions("m"))
+    agent = Agent(model, ToolRegistry(), ApproveAll(), History(ITEMS[:9]), AgentOptions("m"))
     list(Compactor(10, keep_share=0.0).compact(agent))
     (only,) = agent.history.items
     text = json.dumps(only)
@@ -120,7 +112,7 @@ def test_a_cut_inside_the_turn_repeats_the_users_request() -> None:
 
 def test_a_failed_summary_keeps_the_history() -> None:
     model = ScriptedModel([[ModelError("boom", kind="http")]])
-    agent = Agent(model, ToolRegistry(), Yes(), History(ITEMS), AgentOptions("m"))
+    agent = Agent(model, ToolRegistry(), ApproveAll(), History(ITEMS), AgentOptions("m"))
     events = list(Compactor(100).compact(agent))
     assert isinstance(events[-1], Notice) and "compaction failed" in events[-1].text
     assert agent.history.items == ITEMS
@@ -176,7 +168,9 @@ def long_session(tmp_path: Path) -> Iterator[tuple[ResponsesServer, Agent, Path]
         root=root,
         api_key=None,
     )
-    agent = build_agent(settings, root, Yes(), history=opened.history, session=opened.recorder)
+    agent = build_agent(
+        settings, root, ApproveAll(), history=opened.history, session=opened.recorder
+    )
     try:
         yield server, agent, opened.file.path
     finally:
@@ -234,7 +228,7 @@ def test_auto_compaction_waits_for_the_threshold() -> None:
     agent = Agent(
         model,
         ToolRegistry(),
-        Yes(),
+        ApproveAll(),
         History(ITEMS),
         AgentOptions("m"),
         request_hook=Compactor(100_000),

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from infercode.ui.repl.completion import FileIndex, expand_attachments, walk_files
 from tests.support.pty import make_workspace, start_repl
 from tests.support.responses_server import ResponsesServer, text_reply
-
-
-def _posts(server: ResponsesServer) -> list[dict[str, Any]]:
-    return [r.body for r in server.requests if r.method == "POST" and r.body is not None]
 
 
 def test_at_path_completes_a_file_and_attaches_it(server: ResponsesServer, tmp_path: Path) -> None:
@@ -30,7 +25,7 @@ def test_at_path_completes_a_file_and_attaches_it(server: ResponsesServer, tmp_p
         term.press("enter")  # sends
         term.wait_for("attached docs/notes.md (2 lines)")
         term.wait_for("I see the notes.")
-    text = _posts(server)[0]["input"][-1]["content"][0]["text"]
+    text = server.posts()[0]["input"][-1]["content"][0]["text"]
     assert text.startswith("summarize @docs/notes.md\n\nContents of `docs/notes.md`:\n````\n")
     assert text.endswith("# Notes\nremember ```this```\n````")
 

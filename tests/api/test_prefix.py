@@ -15,10 +15,10 @@ from typing import Any
 
 from infercode.cli.wiring import build_agent
 from infercode.config.settings import Settings
-from infercode.engine.approval import Decision
 from infercode.engine.events import TurnFinished
 from infercode.store.recorder import open_session
 from infercode.store.session_files import SessionStore
+from tests.support.items import ApproveAll
 from tests.support.responses_server import (
     FunctionCall,
     Reasoning,
@@ -29,11 +29,6 @@ from tests.support.responses_server import (
 )
 
 TURNS = 5
-
-
-class Yes:
-    def decide(self, request: object) -> Decision:
-        return Decision(allow=True)
 
 
 def script() -> list[ReplyLike]:
@@ -83,7 +78,9 @@ def test_every_request_extends_the_previous_one(server: ResponsesServer, tmp_pat
     opened = open_session(
         store, model=settings.model, base_url=settings.base_url, root=root, api_key=None
     )
-    agent = build_agent(settings, root, Yes(), history=opened.history, session=opened.recorder)
+    agent = build_agent(
+        settings, root, ApproveAll(), history=opened.history, session=opened.recorder
+    )
     path = opened.file.path
     try:
         for turn in range(TURNS):
@@ -106,7 +103,9 @@ def test_every_request_extends_the_previous_one(server: ResponsesServer, tmp_pat
         resume=path,
     )
     server.enqueue(text_reply("still here"))
-    again = build_agent(settings, root, Yes(), history=resumed.history, session=resumed.recorder)
+    again = build_agent(
+        settings, root, ApproveAll(), history=resumed.history, session=resumed.recorder
+    )
     try:
         list(again.run_turn("after the resume"))
     finally:

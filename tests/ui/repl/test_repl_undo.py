@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from tests.support.pty import start_repl
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 
 FILES = {"app.py": "print('hi')\n", "old.txt": "old\n", ".gitignore": "build/\n"}
-
-
-def _posts(server: ResponsesServer) -> list[dict[str, Any]]:
-    return [r.body for r in server.requests if r.method == "POST" and r.body is not None]
 
 
 def _script_turn(server: ResponsesServer) -> None:
@@ -53,7 +48,7 @@ def test_undo_restores_edit_created_and_deleted_files(
         term.send_line("what now?")
         term.wait_for("Noted.")
         term.wait_prompt()
-    last = _posts(server)[-1]
+    last = server.posts()[-1]
     texts = [str(i.get("content")) for i in last["input"] if i.get("role") == "user"]
     assert any("/undo" in t and "Undid turn 1" in t for t in texts)
     assert all(r.rejected is None for r in server.requests)

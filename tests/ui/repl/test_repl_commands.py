@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from tests.support.pty import start_repl
 from tests.support.responses_server import (
@@ -14,10 +13,6 @@ from tests.support.responses_server import (
     Usage,
     text_reply,
 )
-
-
-def _posts(server: ResponsesServer) -> list[dict[str, Any]]:
-    return [r.body for r in server.requests if r.method == "POST" and r.body is not None]
 
 
 def test_help_lists_commands_keys_and_exit_status(server: ResponsesServer, tmp_path: Path) -> None:
@@ -31,7 +26,7 @@ def test_help_lists_commands_keys_and_exit_status(server: ResponsesServer, tmp_p
             assert command in screen
         assert "Alt-Enter" in screen and "@path" in screen
         term.wait_prompt()
-    assert _posts(server) == []
+    assert server.posts() == []
 
 
 def test_unknown_command_is_a_hint_and_sends_nothing(
@@ -65,7 +60,7 @@ def test_model_lists_the_server_models_and_switches(
         term.wait_for("ok")
         term.wait_prompt()
     assert [r.path for r in server.requests if r.method == "GET"] == ["/v1/models"]
-    assert _posts(server)[0]["model"] == "MiniMax-M2.7"
+    assert server.posts()[0]["model"] == "MiniMax-M2.7"
 
 
 def test_usage_reports_session_tokens_and_context_left(
@@ -100,7 +95,7 @@ def test_clear_starts_a_new_conversation(server: ResponsesServer, tmp_path: Path
         term.wait_for("Started a new conversation")
         term.send_line("second question")
         term.wait_for("second answer")
-    second = _posts(server)[1]["input"]
+    second = server.posts()[1]["input"]
     assert len(second) == 1 and second[0]["content"][0]["text"] == "second question"
 
 
@@ -125,7 +120,7 @@ def test_reasoning_off_hides_it_but_keeps_it_in_history(
         term.send_line("two")
         term.wait_for("answer two")
         assert "visible plan beta" in term.history_text()
-    second = _posts(server)[1]["input"]
+    second = server.posts()[1]["input"]
     reasoning = [i for i in second if i.get("type") == "reasoning"]
     assert reasoning and "secret plan alpha" in str(reasoning[0])
 

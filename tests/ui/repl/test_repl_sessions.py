@@ -13,10 +13,6 @@ from tests.support.pty import Terminal, isolated_env, start_repl
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 
 
-def _posts(server: ResponsesServer) -> list[dict[str, Any]]:
-    return [r.body for r in server.requests if r.method == "POST" and r.body is not None]
-
-
 def _texts(body: dict[str, Any]) -> list[str]:
     return [i["content"][0]["text"] for i in body["input"] if i.get("type") == "message"]
 
@@ -46,11 +42,11 @@ def test_continue_resume_and_compact_in_the_repl(server: ResponsesServer, tmp_pa
         term.send_line("second question")
         term.wait_for("second answer")
         term.wait_prompt()
-        assert _texts(_posts(server)[-1]) == ["first question", "first answer", "second question"]
+        assert _texts(server.posts()[-1]) == ["first question", "first answer", "second question"]
         term.send_line("/compact")
         term.wait_for("compacted: ")
         term.wait_prompt()
-        summary_request = _posts(server)[-1]
+        summary_request = server.posts()[-1]
         assert "tools" not in summary_request
         assert _texts(summary_request)[-1] == SUMMARY_PROMPT
         term.send_line("/resume")
@@ -89,7 +85,7 @@ def test_clear_starts_a_new_session_and_resume_switches_back(
         term.send_line("and apples?")
         term.wait_for("apples again")
         term.wait_prompt()
-        assert _texts(_posts(server)[-1]) == ["apples?", "about apples", "and apples?"]
+        assert _texts(server.posts()[-1]) == ["apples?", "about apples", "and apples?"]
         assert all(r.rejected is None for r in server.requests)
         term.press("ctrl-d")
         assert term.wait_exit() == 0
@@ -119,7 +115,7 @@ def test_init_writes_agents_md_after_confirmation(server: ResponsesServer, tmp_p
         term.press("ctrl-d")
         assert term.wait_exit() == 0
     assert (workspace / "AGENTS.md").read_text() == content
-    assert _texts(_posts(server)[0]) == [INIT_PROMPT]
+    assert _texts(server.posts()[0]) == [INIT_PROMPT]
 
 
 def test_usage_shows_the_last_turn_the_session_and_the_context_left(
