@@ -178,7 +178,7 @@ def test_config_init_writes_a_commented_file_once(isolated_home: Path) -> None:
     assert first.returncode == 0 and first.stdout.strip() == str(path)
     assert path.read_text() == TEMPLATE and read_config(path) == {}  # all commented out
     second = run_infercode(["config", "init"], cwd=isolated_home)
-    assert second.returncode == 1 and "already exists" in second.stderr
+    assert second.returncode == 2 and "already exists" in second.stderr
     with pytest.raises(ConfigError, match="already exists"):
         init_config(path)
 

@@ -165,9 +165,9 @@ def config_init_command() -> None:
     path = config_path()
     try:
         init_config(path)
-    except ConfigError as error:
+    except ConfigError as error:  # a usage error, as README's exit codes say
         sys.stderr.write(f"infercode: error: {error}\n")
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_USAGE) from None
     print(path)
 
 

@@ -53,6 +53,8 @@ def test_model_lists_the_server_models_and_switches(
         assert "* MiniMax-M2.5" in term.history_text()
         term.send_line("/model no-such-model")
         term.wait_for("Unknown model 'no-such-model'")
+        term.wait_for("using it anyway")
+        term.wait_until(lambda: "no-such-model ·" in term.text(), "the toolbar to show it")
         term.send_line("/model MiniMax-M2.7")
         term.wait_for("Model: MiniMax-M2.7 (192k context)")
         term.wait_until(lambda: "MiniMax-M2.7 ·" in term.text(), "the toolbar to show the model")

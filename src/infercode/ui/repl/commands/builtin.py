@@ -51,10 +51,10 @@ def _model(state: ReplState, arg: str) -> None:
         state.console.print(Text("/model NAME switches.", style="dim"))
         return
     if state._models and arg not in state._models:
+        # Many servers list only some of the models they serve: warn, and switch all the same.
         state.console.print(
-            Text(f"Unknown model {arg!r}; the server has: {', '.join(names)}", style="yellow")
+            Text(f"Unknown model {arg!r}: not in the server's list; using it anyway.", "yellow")
         )
-        return
     state.set_model(arg)
     context = format_tokens(state.settings.context_window())
     state.console.print(Text(f"Model: {arg} ({context} context)", style="dim"))
