@@ -169,6 +169,10 @@ class Agent:
             return
         yield from self.request_hook.compact(self, manual=manual)
 
+    def transcript(self) -> list[JSON]:
+        """The history as it stands (a copy): what a front-end redraws after a resume."""
+        return list(self.history.items)
+
     def count_usage(self, usage: Usage) -> None:
         """Add tokens spent outside a turn (the compaction summary) to the session's total."""
         self.usage_total += usage

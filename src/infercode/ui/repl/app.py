@@ -34,6 +34,7 @@ from infercode.ui.repl.commands.builtin import default_commands
 from infercode.ui.repl.commands.registry import ExitRepl, ReplState, parse_command
 from infercode.ui.repl.completion import FileIndex, ReplCompleter, expand_attachments
 from infercode.ui.repl.confirm import ConfirmApprover
+from infercode.ui.repl.recap import redraw
 from infercode.ui.repl.toolbar import BranchCache, short_path, toolbar_text
 from infercode.ui.repl.view import TurnView
 from infercode.ui.services import SessionServices
@@ -176,6 +177,7 @@ class Repl:
         self._banner()
         for note in self.services.notes:
             self.console.print(Text(note, style="dim"), highlight=False)
+        self._redraw()
         # What the first turn needs is loaded once the prompt is drawn, while the user types.
         session.app.after_render += self._warm_up
         try:
@@ -196,8 +198,25 @@ class Repl:
         except ExitRepl as done:
             return done.code
         finally:
-            if self.services.recorder is not None:
-                self.services.recorder.close()
+            recorder = self.services.recorder
+            if recorder is not None:
+                if recorder.id:  # how to come back to this conversation
+                    self.console.print(
+                        Text(f"Resume this session: infercode --resume {recorder.id}", "dim"),
+                        highlight=False,
+                    )
+                recorder.close()
+
+    def _redraw(self) -> None:
+        """A resumed conversation is drawn again, so the user sees where it stands."""
+        items = self.state.agent.transcript()
+        if items:
+            redraw(
+                self.console,
+                items,
+                show_reasoning=self.state.show_reasoning,
+                model_name=lambda: self.state.settings.model,
+            )
 
     def _warm_up(self, _app: object = None) -> None:
         """Import openai and build its client, take the first checkpoint snapshot and load the

@@ -6,11 +6,11 @@ from rich.text import Text
 
 from infercode.engine.compaction import compacted_text
 from infercode.engine.events import Compacted, Notice
-from infercode.engine.history import message_text
 from infercode.engine.instructions import INIT_PROMPT
 from infercode.store.recorder import repaired_note
 from infercode.store.session_files import SessionInfo
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ReplState
+from infercode.ui.repl.recap import redraw
 from infercode.ui.session_list import format_sessions
 
 LISTED = 15
@@ -57,12 +57,13 @@ def resume(state: ReplState, arg: str) -> None:
 
 
 def _recap(state: ReplState) -> None:
-    """The last exchange, so the user sees where the conversation stands."""
-    messages = [i for i in state.agent.history.items if i.get("type") == "message"]
-    for item in messages[-2:]:
-        who = "you" if item.get("role") == "user" else "infercode"
-        text = " ".join(message_text(item).split())
-        _say(state, f"  {who}: {text[:200] + ('…' if len(text) > 200 else '')}")
+    """The resumed conversation, drawn as it looked, so the user sees where it stands."""
+    redraw(
+        state.console,
+        state.agent.transcript(),
+        show_reasoning=state.show_reasoning,
+        model_name=lambda: state.settings.model,
+    )
 
 
 def compact(state: ReplState, arg: str) -> None:
