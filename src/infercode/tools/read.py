@@ -14,6 +14,7 @@ import stat
 from functools import partial
 from pathlib import Path
 
+from infercode import confined_io
 from infercode.errors import ToolError
 from infercode.events import JSON
 from infercode.tools.base import (
@@ -165,7 +166,9 @@ class ReadFileTool:
         total = 0
         full = False  # stopped early because the character budget ran out
         try:
-            with open(path, "rb") as handle:
+            # Opened without following symlinks on the way: a directory swapped for a symlink
+            # after the approval must not turn this into a read of some other file.
+            with os.fdopen(confined_io.open_for_reading(path), "rb") as handle:
                 for total, raw in enumerate(handle, start=1):
                     if total < offset or full or total >= offset + limit:
                         continue
