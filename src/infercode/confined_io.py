@@ -38,7 +38,8 @@ class PathChanged(ToolError):
 
 
 def supports_dir_fd() -> bool:
-    return os.open in os.supports_dir_fd and os.replace in os.supports_dir_fd
+    # os.replace is not listed in supports_dir_fd, but it is renameat wherever os.rename is.
+    return os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd
 
 
 def _changed(path: Path, component: Path) -> PathChanged:
@@ -139,9 +140,10 @@ def replace(path: Path, data: bytes, mode: int | None, *, create_parents: bool =
     mode the umask gives. ``create_parents``: make missing directories first.
     """
     if not supports_dir_fd():
+        _check_unchanged(path)
         if create_parents:
             path.parent.mkdir(parents=True, exist_ok=True)
-        _check_unchanged(path)
+            _check_unchanged(path)
         _replace_by_name(path, data, mode)
         return
     with open_parent(path, create=create_parents) as parent:
