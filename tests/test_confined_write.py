@@ -40,7 +40,6 @@ def swap_for_symlink(directory: Path, target: Path) -> None:
     directory.symlink_to(target, target_is_directory=True)
 
 
-
 def test_create_in_a_directory_swapped_after_approval_is_refused(root: Path, outside: Path) -> None:
     (root / "sub").mkdir()
     prepared = EditFileTool(Workspace(root)).prepare(
