@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from infercode.git_safety import SAFE_CONFIG, safe_env
+from infercode.git_safety import safe_env
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +52,15 @@ def looks_like_git_dir(directory: Path) -> bool:
 
 
 def git_facts(root: Path) -> GitFacts:
-    """The workspace repository's git dirs and hooks directory, as git reports them."""
+    """The workspace repository's git dirs and hooks directory, as git reports them.
+
+    ``rev-parse`` runs no hook and reads no index; SAFE_CONFIG is not passed because its
+    ``core.hooksPath`` would hide the hooks directory this asks for.
+    """
+    args = ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--git-path", "hooks"]
     try:
         proc = subprocess.run(
-            ["git", *SAFE_CONFIG, "rev-parse", "--absolute-git-dir", "--git-common-dir"],
-            cwd=root,
-            capture_output=True,
-            env=safe_env(),
-            check=False,
-        )
-        # Separately: with the hooks neutralised above, --git-path hooks would report /dev/null.
-        hooks = subprocess.run(
-            ["git", "rev-parse", "--git-path", "hooks"],
+            ["git", "-c", "core.fsmonitor=false", *args],
             cwd=root,
             capture_output=True,
             env=safe_env(),
@@ -71,14 +68,11 @@ def git_facts(root: Path) -> GitFacts:
         )
     except OSError:
         return GitFacts()  # no git: nothing git would run either
-    if proc.returncode != 0:
+    lines = [line for line in os.fsdecode(proc.stdout).splitlines() if line]
+    if proc.returncode != 0 or len(lines) != 3:
         return GitFacts()
-    lines = os.fsdecode(proc.stdout).splitlines()
-    dirs = tuple(_real(root / line) for line in lines if line)
-    hooks_dir = None
-    if hooks.returncode == 0 and hooks.stdout.strip():
-        hooks_dir = _real(root / os.fsdecode(hooks.stdout).strip())
-    return GitFacts(dirs, hooks_dir)
+    git_dir, common_dir, hooks = (_real(root / line) for line in lines)
+    return GitFacts((git_dir, common_dir), hooks)
 
 
 def infercode_dirs(environ: Mapping[str, str] | None = None) -> list[tuple[Path, str]]:
