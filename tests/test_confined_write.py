@@ -46,7 +46,7 @@ def test_create_in_a_directory_swapped_after_approval_is_refused(root: Path, out
         {"path": "sub/new.py", "old_string": "", "new_string": "print('planted')\n"}
     )
     swap_for_symlink(root / "sub", outside)
-    with pytest.raises(ToolError, match="no longer the directory"):
+    with pytest.raises(ToolError, match="no longer what it was"):
         prepared.execute(ToolContext())
     assert list(outside.iterdir()) == []
     assert not (root / "sub.moved" / "new.py").exists()
@@ -61,7 +61,7 @@ def test_edit_of_a_file_whose_directory_was_swapped_is_refused(root: Path, outsi
         {"path": "sub/app.py", "old_string": "x = 1", "new_string": "x = 2"}
     )
     swap_for_symlink(root / "sub", outside)
-    with pytest.raises(ToolError, match="no longer the directory"):
+    with pytest.raises(ToolError, match="no longer what it was"):
         prepared.execute(ToolContext())
     assert (outside / "app.py").read_text() == "x = 1\n"
 
@@ -74,7 +74,7 @@ def test_file_swapped_for_a_symlink_is_refused(root: Path, outside: Path) -> Non
     )
     (root / "app.py").unlink()
     (root / "app.py").symlink_to(outside / "app.py")
-    with pytest.raises(ToolError, match="no longer the directory"):
+    with pytest.raises(ToolError, match="no longer what it was"):
         prepared.execute(ToolContext())
     assert (outside / "app.py").read_text() == "x = 1\n"
     assert (root / "app.py").is_symlink()
@@ -96,7 +96,7 @@ def test_mkdir_of_parents_does_not_follow_a_swapped_directory(root: Path, outsid
         {"path": "a/b/c/new.py", "old_string": "", "new_string": "planted\n"}
     )
     swap_for_symlink(root / "a", outside)
-    with pytest.raises(ToolError, match="no longer the directory"):
+    with pytest.raises(ToolError, match="no longer what it was"):
         prepared.execute(ToolContext())
     assert list(outside.iterdir()) == []  # not even the folder b was made out there
 
@@ -129,7 +129,7 @@ def test_read_through_a_swapped_directory_is_refused(root: Path, outside: Path) 
     tool = ReadFileTool(Workspace(root))
     prepared = tool.prepare({"path": "docs/notes.txt"})
     swap_for_symlink(root / "docs", outside)
-    with pytest.raises(ToolError, match="no longer the directory") as info:
+    with pytest.raises(ToolError, match="no longer what it was") as info:
         prepared.execute(ToolContext())
     assert "SECRET" not in str(info.value)
 
@@ -144,7 +144,7 @@ def test_a_swapped_ancestor_above_the_workspace_is_caught_too(tmp_path: Path) ->
         {"path": "new.py", "old_string": "", "new_string": "planted\n"}
     )
     swap_for_symlink(parent, elsewhere)
-    with pytest.raises(ToolError, match="no longer the directory"):
+    with pytest.raises(ToolError, match="no longer what it was"):
         prepared.execute(ToolContext())
     assert list((elsewhere / "ws").iterdir()) == []
 
@@ -176,6 +176,6 @@ def test_without_dir_fd_support_a_swap_is_still_refused(
         {"path": "a/b/new.py", "old_string": "", "new_string": "planted\n"}
     )
     swap_for_symlink(root / "a", outside)
-    with pytest.raises(ToolError, match="no longer the directory"):
+    with pytest.raises(ToolError, match="no longer what it was"):
         prepared.execute(ToolContext())
     assert list(outside.iterdir()) == []

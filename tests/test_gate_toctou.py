@@ -78,7 +78,7 @@ def test_background_swapper_cannot_redirect_an_approved_create(
     assert list(target.iterdir()) == []
     assert not (workspace / "sub.real" / "sitecustomize.py").exists()
     output = outputs(server)["call_e"]
-    assert "Nothing was written" in output and "no longer the directory" in output
+    assert "Nothing was read or written" in output and "no longer what it was" in output
 
 
 def test_repl_swap_during_the_question_is_refused(server: ResponsesServer, tmp_path: Path) -> None:
@@ -117,5 +117,5 @@ def test_repl_swap_during_the_question_is_refused(server: ResponsesServer, tmp_p
     assert (workspace / "pkg.real" / "app.py").read_text() == "x = 1\n"
     assert list(target2.iterdir()) == []  # neither deep/ nor new.py
     got = outputs(server)
-    assert "no longer the directory" in got["call_e"]
-    assert "no longer the directory" in got["call_c"]
+    assert "no longer what it was" in got["call_e"]
+    assert "no longer what it was" in got["call_c"]

@@ -26,11 +26,12 @@ from pathlib import Path
 
 from infercode.errors import ToolError
 
-#: Directory descriptors only used as ``dir_fd``: ``O_PATH`` (Linux) needs no read permission on
-#: the directory, so a workspace below an execute-only parent still works.
-_DIR_FLAGS = os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_PATH", os.O_RDONLY)
+# getattr: Windows has none of these flags (it takes the fallback path below).
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+#: Directory descriptors only used as ``dir_fd``: ``O_PATH`` (Linux) needs no read permission on
+#: the directory, so a workspace below an execute-only parent still works.
+_DIR_FLAGS = getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | getattr(os, "O_PATH", os.O_RDONLY)
 
 
 class PathChanged(ToolError):
@@ -39,14 +40,14 @@ class PathChanged(ToolError):
 
 def supports_dir_fd() -> bool:
     # os.replace is not listed in supports_dir_fd, but it is renameat wherever os.rename is.
-    return os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd
+    return _NOFOLLOW != 0 and os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd
 
 
 def _changed(path: Path, component: Path) -> PathChanged:
     return PathChanged(
-        f"Nothing was written to {path}: {component} is no longer the directory it was when the "
-        "call was approved (it is now a symlink or not a directory), so the write could land "
-        "somewhere else. Check what changed it, then redo the call."
+        f"Nothing was read or written at {path}: {component} is no longer what it was when the "
+        "call was approved (a symlink or something else took its place), so the file could be "
+        "somewhere else now. Check what changed it, then redo the call."
     )
 
 
@@ -169,7 +170,7 @@ def replace(path: Path, data: bytes, mode: int | None, *, create_parents: bool =
 def _fsync_dir_fd(parent: int) -> None:
     """Make the rename durable; best effort (an ``O_PATH`` descriptor cannot be synced)."""
     try:
-        fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC, dir_fd=parent)
+        fd = os.open(".", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC, dir_fd=parent)
     except OSError:
         return
     try:
