@@ -25,7 +25,12 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "infercode.tools.registry",
         "infercode.tools.workspace",
     ),
-    "infercode.tools": ("infercode.engine.events", "infercode.config", "infercode.sandbox"),
+    "infercode.tools": (
+        "infercode.engine.events",
+        "infercode.config",
+        "infercode.sandbox",
+        "infercode.git.safety",  # the flags every git call of infercode's carries
+    ),
     "infercode.api": ("infercode.engine", "infercode.config"),
     "infercode.store": ("infercode.engine", "infercode.config", "infercode.tools.workspace"),
     "infercode.git": ("infercode.engine", "infercode.config"),

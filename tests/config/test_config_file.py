@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from infercode.config.file import (
-    TEMPLATE,
-    config_path,
-    init_config,
-    load_settings,
-    read_config,
-)
+from infercode.config.file import TEMPLATE, init_config, load_settings, read_config
+from infercode.config.paths import config_path
 from infercode.config.settings import KNOWN_CONTEXT_WINDOWS, Settings, check_key
 from infercode.errors import ConfigError
 from tests.conftest import run_infercode

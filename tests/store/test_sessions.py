@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from infercode.cli.subcommands import normalize_resume, pick, resolve_resume
+from infercode.config.paths import state_dir
 from infercode.engine.history import (
     INTERRUPTED_OUTPUT,
     History,
@@ -26,7 +27,6 @@ from infercode.store.session_files import (
     SessionStore,
     public_url,
     read_session,
-    state_dir,
 )
 from infercode.ui.session_list import format_sessions
 from tests.conftest import run_infercode

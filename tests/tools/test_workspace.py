@@ -206,7 +206,7 @@ def test_atomic_write_failure_leaves_original_and_no_temp_file(
 ) -> None:
     target = root / "src" / "app.py"
 
-    def broken_replace(src: object, dst: object) -> None:
+    def broken_replace(*_args: object, **_dir_fds: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)

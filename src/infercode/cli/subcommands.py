@@ -153,14 +153,15 @@ def list_sessions(
 
 def config_path_command() -> None:
     """Print where the config file is (whether or not it exists)."""
-    from infercode.config.file import config_path
+    from infercode.config.paths import config_path
 
     print(config_path())
 
 
 def config_init_command() -> None:
     """Write a commented config file; an existing one is never overwritten."""
-    from infercode.config.file import config_path, init_config
+    from infercode.config.file import init_config
+    from infercode.config.paths import config_path
 
     path = config_path()
     try:

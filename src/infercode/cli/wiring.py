@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from infercode.config.file import config_dir
+from infercode.config.paths import config_dir
 from infercode.config.settings import Settings
 from infercode.engine.agent import Agent, AgentOptions, TurnHooks
 from infercode.engine.approval import Approver, DenyAll, SessionRules
@@ -60,8 +60,8 @@ def build_agent(
     )
     workspace = Workspace(root)
     if hooks is None:
+        from infercode.config.paths import state_dir
         from infercode.git.turn_hooks import CheckpointHooks
-        from infercode.store.session_files import state_dir
 
         checkpoint_hooks = CheckpointHooks(root, state_dir(), auto_commit=settings.auto_commit)
         if warm_up:
@@ -95,8 +95,8 @@ def build_session(
     warm_up: bool = True,
 ) -> SessionServices:
     """The engine and the services a front-end uses beside it (checkpoints, the recorder)."""
+    from infercode.config.paths import state_dir
     from infercode.git.turn_hooks import CheckpointHooks
-    from infercode.store.session_files import state_dir
 
     hooks = CheckpointHooks(root, state_dir(), auto_commit=settings.auto_commit)
     if warm_up:

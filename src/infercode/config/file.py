@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from infercode.config.paths import config_path
 from infercode.config.settings import APPROVAL_KINDS, REASONING_EFFORTS, Settings, from_env
 from infercode.errors import ConfigError
 
@@ -27,24 +28,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-CONFIG_ENV = "INFERCODE_CONFIG_DIR"
-FILE_NAME = "config.toml"
 DEFAULT_KEY_ENV = "INFERCOM_API_KEY"
-
-
-def config_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """``$INFERCODE_CONFIG_DIR`` or the platform's user config dir (``~/.config/infercode``)."""
-    env = os.environ if environ is None else environ
-    override = env.get(CONFIG_ENV)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs  # lazily: --help and --version do not need it
-
-    return Path(platformdirs.user_config_dir("infercode"))
-
-
-def config_path(environ: Mapping[str, str] | None = None) -> Path:
-    return config_dir(environ) / FILE_NAME
 
 
 class _Bad(Exception):

@@ -302,9 +302,12 @@ class Agent:
                 prepared = self._prepare(call)
             except OutsideWorkspace as outside:
                 granted = yield from self._ask_outside(turn, call, outside)
-                if not granted:
+                if not granted or self.workspace is None:
                     return
-                prepared = self._prepare(call)
+                # A read yes is remembered for that one path; an edit yes covers preparing this
+                # one edit, whose diff is then asked about again.
+                with self.workspace.allow_once(outside.path):
+                    prepared = self._prepare(call)
                 if prepared.kind == "read":  # the path was the question; nothing else to show
                     yield from self._start(turn, call, prepared)
                     return
@@ -320,6 +323,7 @@ class Agent:
             detail=prepared.detail,
             outside_workspace=prepared.outside_workspace,
             shell_command=prepared.shell_command,
+            protected=prepared.protected,
         )
         yield ToolRequested(
             call, prepared.kind, prepared.summary, prepared.detail, prepared.outside_workspace
@@ -328,7 +332,10 @@ class Agent:
             yield ToolDecided(call, "approved_by_rule")
         else:
             decision = self.approver.decide(request)
-            if decision.remember is not None:
+            # "always" on an outside or protected call never becomes a rule: it would widen a
+            # one-path question into a blanket approval.
+            one_by_one = request.outside_workspace or request.protected
+            if decision.remember is not None and not one_by_one:
                 self.rules.add(decision.remember)
             if not decision.allow:
                 turn.denied += 1
@@ -349,6 +356,8 @@ class Agent:
         tool = self.tools.get(call.name)
         kind = tool.spec.kind if tool is not None else "read"
         summary = f"{call.name} {outside.path} — OUTSIDE the workspace {outside.root}"
+        # Say what a yes covers: a read of this one file for the session; an edit only this once.
+        summary += "; yes allows reading this file this session" if kind == "read" else ""
         request = ApprovalRequest(call, kind, summary, str(outside), outside_workspace=True)
         yield ToolRequested(call, kind, summary, str(outside), outside_workspace=True)
         decision = self.approver.decide(request)
@@ -356,7 +365,8 @@ class Agent:
             turn.denied += 1
             yield from self._deny(call, decision)
             return False
-        self.workspace.grant(outside.path)
+        if kind == "read":
+            self.workspace.grant(outside.path)
         yield ToolDecided(call, "approved", decision.message)
         return True
 

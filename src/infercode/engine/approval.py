@@ -64,6 +64,8 @@ class ApprovalRequest:
     detail: str
     outside_workspace: bool = False
     shell_command: str | None = None
+    #: The call changes what code runs or what is approved (see ``infercode.tools.protected``).
+    protected: bool = False
 
     @property
     def shell_prefix(self) -> str | None:
@@ -131,8 +133,8 @@ class SessionRules:
             self.kinds.add(rule.kind)  # a blanket "all shell" only ever comes from --allow/--yes
 
     def allows(self, request: ApprovalRequest) -> bool:
-        if request.outside_workspace:
-            return False  # a path outside the workspace is always asked about, one by one
+        if request.outside_workspace or request.protected:
+            return False  # outside and protected paths are always asked about, one by one
         if request.kind in self.kinds:
             return True
         if request.kind == "shell" and request.shell_command is not None:
@@ -152,6 +154,16 @@ class DenyAll:
                     "Not run: the path is outside the workspace, and with no terminal nobody can "
                     "confirm it. Work inside the workspace (the user can start infercode with "
                     "-C DIR to choose a larger one)."
+                ),
+                source="no_approver",
+            )
+        if request.protected:
+            return Decision(
+                allow=False,
+                message=(
+                    "Not run: the path is protected (it decides what code runs or what is "
+                    "approved), and with no terminal nobody can confirm it. No flag approves it "
+                    "in advance; the user has to make this change."
                 ),
                 source="no_approver",
             )

@@ -8,7 +8,11 @@ Two very different repositories are involved:
   config), NUL-separated path lists on stdin and raw bytes out; gitpython's ``Git.execute`` merges
   into ``os.environ`` and only takes stdin from a file.
 * the *user's repository*: only read (``current_branch``, ``find_git_dir``) and, when asked,
-  committed to (``commit_paths``, through gitpython with the user's own config and hooks).
+  committed to (``commit_paths``, through gitpython with the user's own config).
+
+Neither ever runs a hook, ``core.fsmonitor`` or an external diff: every call carries
+``git_safety.SAFE_CONFIG`` and skips the system config, so a hook or config the model edited
+cannot turn infercode's own git call into code execution.
 
 Nothing here imports gitpython at module level: ``import git`` costs startup time.
 """
@@ -25,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infercode.errors import InfercodeError
+from infercode.git.safety import SAFE_CONFIG, SAFE_CONFIG_VALUES
 
 if TYPE_CHECKING:
     from git import Repo
@@ -140,7 +145,7 @@ class PrivateGit:
             env = {k: v for k, v in self._env.items() if k not in _LOCATION_VARS}
             try:
                 proc = subprocess.run(
-                    ["git", "init", "--bare", "--quiet", str(self.git_dir)],
+                    ["git", *SAFE_CONFIG, "init", "--bare", "--quiet", str(self.git_dir)],
                     capture_output=True,
                     env=env,
                     check=False,
@@ -210,7 +215,9 @@ class PrivateGit:
         for _ in range(_LOCK_RETRIES):
             try:
                 proc = subprocess.run(
-                    ["git", *args],
+                    # The store's config is rewritten only once per session; SAFE_CONFIG holds
+                    # even if something changed it since (a workspace containing the state dir).
+                    ["git", *SAFE_CONFIG, *args],
                     input=stdin,
                     capture_output=True,
                     env=self._env,
@@ -291,7 +298,8 @@ def commit_paths(root: Path, paths: Sequence[str], message: str) -> str | None:
     Other staged and unstaged changes of the user stay as they are (``git commit --only``). Paths
     the user's repository ignores, or that neither exist nor are known to it, are skipped. Returns
     the new commit's sha, or ``None`` outside a repository or when there is nothing to commit.
-    The user's config and hooks apply: it is their repository.
+    The user's repository and global config apply (identity, excludes), but no hook runs (not
+    even one the user installed: the model may have edited it) and no fsmonitor or system config.
     """
     import git
 
@@ -316,7 +324,10 @@ def _commit_paths(repo: Repo, root: Path, paths: Sequence[str], message: str) ->
     prefix = root.resolve().relative_to(top).as_posix()
     full = [p if prefix == "." else f"{prefix}/{p}" for p in paths]
     g = repo.git
-    g.update_environment(GIT_LITERAL_PATHSPECS="1", GIT_TERMINAL_PROMPT="0")
+    g.update_environment(
+        GIT_LITERAL_PATHSPECS="1", GIT_TERMINAL_PROMPT="0", GIT_CONFIG_NOSYSTEM="1"
+    )
+    g.set_persistent_git_options(c=list(SAFE_CONFIG_VALUES))
     # Only git commands, no gitpython object access: that would leave cat-file processes behind.
     try:
         g.rev_parse("--verify", "--quiet", "HEAD")
@@ -335,7 +346,11 @@ def _commit_paths(repo: Repo, root: Path, paths: Sequence[str], message: str) ->
     if not candidates:
         return None
     g.add("-A", "--", *candidates)
-    if has_head and not g.diff("--cached", "--name-only", "HEAD", "--", *candidates):
+    if has_head and not g.diff(
+        "--cached", "--no-ext-diff", "--no-textconv", "--name-only", "HEAD", "--", *candidates
+    ):
         return None
-    g.commit("--only", "--quiet", "--cleanup=whitespace", "-m", message, "--", *candidates)
+    g.commit(
+        "--only", "--no-verify", "--quiet", "--cleanup=whitespace", "-m", message, "--", *candidates
+    )
     return str(g.rev_parse("HEAD")).strip()

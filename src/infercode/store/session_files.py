@@ -27,27 +27,16 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 from infercode import __version__
+from infercode.config.paths import state_dir
 from infercode.engine.events import JSON
 from infercode.engine.history import History, message_text
 from infercode.tools.workspace import fsync_dir
 
-STATE_ENV = "INFERCODE_STATE_DIR"
 HEADER_TYPE = "infercode.cli.wiring"
 COMPACTED_TYPE = "infercode.compacted"
 FORMAT_VERSION = 1
 KEY_MASK = "[redacted API key]"
 ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
-
-
-def state_dir(environ: dict[str, str] | None = None) -> Path:
-    """Where sessions live: ``$INFERCODE_STATE_DIR`` or the platform's user state dir."""
-    env = os.environ if environ is None else environ
-    override = env.get(STATE_ENV)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs  # lazily: only needed once a session is opened
-
-    return Path(platformdirs.user_state_dir("infercode"))
 
 
 def public_url(url: str) -> str:

@@ -58,6 +58,8 @@ class PreparedCall:
 
     ``summary`` is one line ("read src/app.py lines 1-2000"); ``detail`` the preview (a unified
     diff, a command and its directory). ``shell_command`` is set for shell calls (rules match it).
+    ``protected``: the call changes what code runs or what is approved (a git hooks directory,
+    infercode's config): asked one by one, never covered by a rule.
     """
 
     kind: ToolKind
@@ -67,6 +69,7 @@ class PreparedCall:
     outside_workspace: bool = False
     shell_command: str | None = None
     paths: tuple[str, ...] = ()
+    protected: bool = False
 
 
 class Tool(Protocol):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from infercode.engine.events import JSON
 from infercode.errors import ToolError
+from infercode.tools import confined_io
 from infercode.tools.base import (
     PreparedCall,
     ToolContext,
@@ -249,12 +250,15 @@ class EditFileTool:
             raise ToolError("old_string and new_string are identical; there is nothing to change.")
         path = self.workspace.resolve(raw, write=True)
         plan = self._plan(path, old, new, replace_all)
+        protected = self.workspace.protection_reason(path)
+        summary = plan.summary if protected is None else f"{plan.summary} — PROTECTED: {protected}"
         return PreparedCall(
             kind="edit",
-            summary=plan.summary,
+            summary=summary,
             detail=plan.diff,
             execute=lambda ctx: self._execute(plan, ctx),
             paths=(plan.shown,),
+            protected=protected is not None,
         )
 
     def _plan(self, path: Path, old: str, new: str, replace_all: bool) -> _Plan:
@@ -302,35 +306,34 @@ class EditFileTool:
         return _Plan(path, shown, _sha256(data), bom + after.encode("utf-8"), diff, summary)
 
     def _execute(self, plan: _Plan, _ctx: ToolContext) -> ToolResult:
+        # Every file operation here goes through confined_io: the path is walked again from "/"
+        # without following symlinks, so a directory swapped for a symlink after the diff was
+        # approved makes the write fail instead of landing somewhere else.
         path, shown = plan.path, plan.shown
         mode: int | None = None
-        if plan.expected is None:
-            if path.exists() or path.is_symlink():
-                raise ToolError(
-                    f"{shown} was created by something else after this edit was prepared; "
-                    "nothing was written. Read it and redo the edit."
-                )
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ToolError(f"Cannot create the folder for {shown}: {exc}") from None
-        else:
-            try:
-                current = path.read_bytes()
-                mode = stat.S_IMODE(path.stat().st_mode)
-            except FileNotFoundError:
-                raise ToolError(
-                    f"{shown} was deleted after this edit was prepared; nothing was written."
-                ) from None
-            except OSError as exc:
-                raise ToolError(f"Cannot read {shown}: {exc.strerror}") from None
-            if _sha256(current) != plan.expected:
-                raise ToolError(
-                    f"{shown} changed on disk after this edit was prepared (edited by the user or "
-                    "another program); nothing was written. Read the file again and redo the edit."
-                )
         try:
-            self.workspace.atomic_write(path, plan.data, mode)
+            if plan.expected is None:
+                if confined_io.exists(path):
+                    raise ToolError(
+                        f"{shown} was created by something else after this edit was prepared; "
+                        "nothing was written. Read it and redo the edit."
+                    )
+            else:
+                try:
+                    current, mode = confined_io.read_bytes(path)
+                except FileNotFoundError:
+                    raise ToolError(
+                        f"{shown} was deleted after this edit was prepared; nothing was written."
+                    ) from None
+                if _sha256(current) != plan.expected:
+                    raise ToolError(
+                        f"{shown} changed on disk after this edit was prepared (edited by the user "
+                        "or another program); nothing was written. Read the file again and redo "
+                        "the edit."
+                    )
+            confined_io.replace(path, plan.data, mode, create_parents=plan.expected is None)
+        except ToolError:
+            raise
         except OSError as exc:
             raise ToolError(f"Cannot write {shown}: {exc.strerror or exc}") from None
         return ToolResult(cap_middle(plan.diff, self.max_chars), summary=plan.summary)

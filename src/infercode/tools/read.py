@@ -16,6 +16,7 @@ from pathlib import Path
 
 from infercode.engine.events import JSON
 from infercode.errors import ToolError
+from infercode.tools import confined_io
 from infercode.tools.base import (
     PreparedCall,
     ToolContext,
@@ -165,7 +166,9 @@ class ReadFileTool:
         total = 0
         full = False  # stopped early because the character budget ran out
         try:
-            with open(path, "rb") as handle:
+            # Opened without following symlinks on the way: a directory swapped for a symlink
+            # after the approval must not turn this into a read of some other file.
+            with os.fdopen(confined_io.open_for_reading(path), "rb") as handle:
                 for total, raw in enumerate(handle, start=1):
                     if total < offset or full or total >= offset + limit:
                         continue

@@ -4,17 +4,24 @@ Every path a tool touches goes through ``Workspace.resolve``: relative paths are
 workspace root, symlinks and ``..`` are resolved fully (also for files that do not exist yet), and
 anything that ends up outside the root raises ``OutsideWorkspace``. That exception carries the
 resolved path, so a caller that wants to ask the user ("allow access outside the workspace?") can
-catch it, ask, and call ``resolve(..., allow_outside=True)``.
+catch it, ask, and then either grant that one path for reading (``grant``) or allow it for the one
+edit being prepared (``allow_once``): an outside edit is asked about every time.
+
+Writes into any git directory are refused (``ProtectedPath``); other paths that decide what code
+runs are flagged by ``protection_reason`` (see ``infercode.tools.protected``). Writing itself goes
+through ``infercode.tools.confined_io``, which re-checks the path at write time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 from infercode.errors import ToolError
+from infercode.tools import confined_io
+from infercode.tools.protected import Protection
 
 
 class OutsideWorkspace(ToolError):
@@ -27,7 +34,7 @@ class OutsideWorkspace(ToolError):
 
 
 class ProtectedPath(ToolError):
-    """A write into a ``.git`` directory: never allowed, whatever the user approves."""
+    """A write into a git directory: never allowed, whatever the user approves."""
 
 
 def find_root(cwd: Path) -> Path:
@@ -53,7 +60,11 @@ class Workspace:
         # realpath once, so that comparisons with fully resolved paths are meaningful even when
         # the root itself is reached through a symlink (e.g. /tmp -> /private/tmp on macOS).
         self.root = Path(os.path.realpath(root))
-        self._granted: set[Path] = set()
+        #: Outside paths the user allowed to be *read* for the session (never edits).
+        self._read_grants: set[Path] = set()
+        #: The outside path allowed for the one edit being prepared right now (``allow_once``).
+        self._edit_once: Path | None = None
+        self.protection = Protection(self.root)
 
     @classmethod
     def discover(cls, cwd: Path) -> Workspace:
@@ -66,9 +77,10 @@ class Workspace:
     def resolve(self, path: str, *, write: bool = False, allow_outside: bool = False) -> Path:
         """The fully resolved absolute path for a path the model gave.
 
-        Raises ``ToolError`` for an empty or malformed path, ``OutsideWorkspace`` when the path
-        leads outside the root (unless ``allow_outside``), and ``ProtectedPath`` for a write into
-        any ``.git`` directory inside the root.
+        Raises ``ToolError`` for an empty or malformed path, ``ProtectedPath`` for a write into
+        any git directory (inside the root or not), and ``OutsideWorkspace`` when the path leads
+        outside the root, unless ``allow_outside``, or the user granted it: for a read, a grant
+        for the session (``grant``); for a write, only the one edit in ``allow_once``.
         """
         if not path or not path.strip():
             raise ToolError("The path is empty.")
@@ -80,32 +92,51 @@ class Workspace:
         # target, and applies ".." after that, so not-yet-existing files are judged by where
         # their nearest existing parent really is.
         resolved = Path(os.path.realpath(joined))
-        if not _is_within(resolved, self.root):
-            if not allow_outside and resolved not in self._granted:
+        if write:
+            # Checked before the outside question: nobody should be asked about a write that
+            # would be refused anyway.
+            git_dir = self.protection.git_dir_containing(resolved)
+            if git_dir is not None:
+                raise ProtectedPath(
+                    f"Writing to '{self.display(resolved)}' is not allowed: it is inside the git "
+                    f"directory {self.display(git_dir)}, and files inside .git and other git "
+                    "directories (config, hooks) are managed by git. Use git commands through "
+                    "the shell tool instead."
+                )
+        if not _is_within(resolved, self.root) and not allow_outside:
+            granted = resolved == self._edit_once if write else resolved in self._read_grants
+            if not granted:
                 raise OutsideWorkspace(
                     f"The path '{path}' is outside the workspace root {self.root} "
                     f"(it resolves to {resolved}). Only files inside the workspace can be used.",
                     path=resolved,
                     root=self.root,
                 )
-        elif write and self._in_git_dir(resolved):
-            raise ProtectedPath(
-                f"Writing to '{self.display(resolved)}' is not allowed: files inside .git are "
-                "managed by git. Use git commands through the shell tool instead."
-            )
         return resolved
 
     def grant(self, path: Path) -> None:
-        """The user confirmed this one path outside the root: allow it for the session."""
-        self._granted.add(Path(os.path.realpath(path)))
+        """The user allowed *reading* this one path outside the root: remember it for the session.
+
+        Never an edit: each edit outside the root shows its diff and is asked again."""
+        self._read_grants.add(Path(os.path.realpath(path)))
+
+    @contextlib.contextmanager
+    def allow_once(self, path: Path) -> Iterator[None]:
+        """Within the block, ``resolve(..., write=True)`` accepts this one outside path.
+
+        For preparing the one edit the user just allowed; nothing is remembered after it."""
+        self._edit_once = Path(os.path.realpath(path))
+        try:
+            yield
+        finally:
+            self._edit_once = None
 
     def is_inside(self, path: Path) -> bool:
         return _is_within(Path(os.path.realpath(path)), self.root)
 
-    def _in_git_dir(self, resolved: Path) -> bool:
-        parts = resolved.relative_to(self.root).parts
-        # casefold: on case-insensitive file systems ".GIT" is the same directory.
-        return any(part.casefold() == ".git" for part in parts)
+    def protection_reason(self, resolved: Path) -> str | None:
+        """Why editing ``resolved`` must be asked with a warning, never by a rule (or None)."""
+        return self.protection.reason(resolved)
 
     def display(self, path: Path) -> str:
         """``path`` relative to the root for messages ("src/app.py"), absolute if outside."""
@@ -118,28 +149,13 @@ class Workspace:
     def atomic_write(self, path: Path, data: bytes, mode: int | None = None) -> None:
         """Replace ``path`` with ``data`` so readers see the old or the new content, never half.
 
-        The temp file lives in the same directory (``os.replace`` is only atomic within one file
-        system). ``mode`` is the permission bits to keep (pass the original file's); ``None``
-        means a new file with the default mode the umask gives.
+        ``path`` must be fully resolved: the write goes through directory descriptors without
+        following symlinks, so a directory swapped for a symlink since ``resolve`` makes it fail
+        (``confined_io.PathChanged``) instead of landing elsewhere. ``mode`` is the permission
+        bits to keep (pass the original file's); ``None`` means a new file with the default
+        mode the umask gives.
         """
-        directory = path.parent
-        tmp = directory / f".{path.name}.{secrets.token_hex(4)}.infercode-tmp"
-        # Creating with 0o666 lets the kernel apply the umask, so new files get the same mode as
-        # any other tool would give them, without the racy os.umask() read-and-restore.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if mode is not None:
-                os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        fsync_dir(directory)
+        confined_io.replace(path, data, mode)
 
 
 def fsync_dir(directory: Path) -> None:

@@ -145,6 +145,8 @@ def test_tab_completes_commands_and_their_arguments(
         term.press("tab")
         term.wait_until(lambda: term.cursor_line().startswith("› /reasoning"), "/reasoning")
         term.type(" of")
+        # the menu is computed in a thread: a Tab before it is there can be lost on a busy machine
+        term.wait_until(lambda: "off" in term.text().split("/reasoning of", 1)[-1], "the menu")
         term.press("tab")
         term.wait_until(lambda: term.cursor_line().rstrip() == "› /reasoning off", "the argument")
         term.press("enter")  # takes the highlighted completion

@@ -24,7 +24,7 @@ def open_tty() -> TextIO | None:
 
 def always_rule(request: ApprovalRequest) -> Rule | None:
     """The narrowest "always" that fits: a kind for reads/edits, program+subcommand for shell."""
-    if request.outside_workspace:
+    if request.outside_workspace or request.protected:
         return None
     if request.kind == "shell":
         prefix = request.shell_prefix

@@ -26,9 +26,9 @@ from rich.console import Console
 from rich.text import Text
 
 from infercode import __version__
+from infercode.config.paths import state_dir
 from infercode.config.settings import Settings
 from infercode.engine.approval import Approver
-from infercode.store.session_files import state_dir
 from infercode.ui.drive import drive
 from infercode.ui.repl.commands.builtin import default_commands
 from infercode.ui.repl.commands.registry import ExitRepl, ReplState, parse_command
