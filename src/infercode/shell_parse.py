@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
-#: An unquoted word bash passes through unchanged: no glob (``*?[``), brace, tilde, ``$``,
-#: backslash, quote or history character. Anything else is not provably literal.
-PLAIN_WORD = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
+#: An unquoted word bash passes through unchanged: no glob (``*?[``), brace, ``$``, backslash,
+#: quote or history character, and ``~`` only where it does not expand (``HEAD~1``, not ``~/x``
+#: or ``a=~/x``). Anything else is not provably literal.
+PLAIN_WORD = re.compile(r"(?!~)(?:[A-Za-z0-9_@%+,./^-]|[=:](?!~)|(?<![=:])~)+")
 #: Inside double quotes only these would expand or unescape.
 DOUBLE_QUOTE_ACTIVE = re.compile(r"[$`\\]")
 #: Operators that may join the segments of a plain line (``|&`` is ``2>&1 |``).

@@ -51,7 +51,7 @@ INLINE_CODE_FLAGS = frozenset({"-c", "-e", "-E", "-r", "-p", "--eval", "--print"
 #: Programs that delete, move, overwrite, change permissions or talk to other machines: whatever
 #: follows the prefix is the target, so every call is asked about.
 DESTRUCTIVE = _names(
-    """rm rmdir mv cp dd ln chmod chown chgrp chattr truncate shred install mkfs mount umount
+    """rm rmdir mv cp dd ln touch chmod chown chgrp chattr truncate shred install mkfs mount umount
     kill pkill killall reboot shutdown tee curl wget scp sftp rsync nc ncat netcat socat
     ftp telnet crontab at"""
 )
