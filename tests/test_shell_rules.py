@@ -205,6 +205,12 @@ ALWAYS_ESCAPES = [
     ("/usr/bin/env ls", "/usr/bin/env touch pwned"),
     ("python3 -m pip install -e .", "python3 -m pip uninstall -y x"),
     ("docker run alpine", "docker run evil"),
+    ("hash -r", "hash -p ./evil git; git status"),
+    ("cd sub", "cd / && git status"),
+    ("source env.sh", "source evil.sh"),
+    (". env.sh", ". evil.sh"),
+    ("shopt -s nullglob", "shopt -s expand_aliases"),
+    ("alias", "alias git='touch X'"),
 ]
 
 
@@ -271,6 +277,14 @@ def test_always_offers_the_narrowest_prefix(command: str, prefix: str) -> None:
         "ls > out",
         "X=1 ls",
         "ls $HOME",
+        # Builtins that change what the next command in a chain does (two rules combined).
+        "hash -r",
+        "cd sub",
+        "source env.sh",
+        ". env.sh",
+        "alias",
+        "shopt -s nullglob",
+        "set -e",
     ],
 )
 def test_no_offer_with_a_reason(command: str) -> None:
@@ -293,7 +307,9 @@ def test_the_rule_describes_exactly_what_it_covers() -> None:
     )
 
 
-@pytest.mark.parametrize("rule", ["timeout", "env", "bash", "sh", "sudo", "python3", "xargs"])
+@pytest.mark.parametrize(
+    "rule", ["timeout", "env", "bash", "sh", "sudo", "python3", "xargs", "hash", "cd x", "source"]
+)
 def test_a_config_rule_for_a_wrapper_alone_is_refused(rule: str) -> None:
     assert rule_problem(rule_words(rule)) is not None
 
@@ -382,6 +398,13 @@ def test_deny_rule_refuses_wherever_the_command_runs(command: str) -> None:
         "perl -e 'system 1'",
         "echo git push",
         "git 'status",
+        # A shell or interpreter reading code from its input: nobody can see it.
+        "bash <<EOF\ngit push\nEOF",
+        "echo 'git push' | sh",
+        "sh < script.txt",
+        "bash -s",
+        "python3 - <<EOF\nimport os\nEOF",
+        "echo x | python3",
     ],
 )
 def test_deny_rule_in_doubt_asks(command: str) -> None:
@@ -399,6 +422,8 @@ def test_deny_rule_limits_are_what_readme_says() -> None:
     # Spelled differently, or hidden in a script file: a guard against mistakes, not a sandbox.
     assert deny_check("rm -r -f x", DENY).verdict == "clear"
     assert deny_check("bash deploy.sh", DENY).verdict == "clear"
+    assert deny_check("python3 tools/gen.py", DENY).verdict == "clear"
+    assert deny_check("python3 --version", DENY).verdict == "clear"
 
 
 # --- SessionRules: the order of decisions ----------------------------------------------------

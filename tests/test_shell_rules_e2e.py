@@ -276,10 +276,10 @@ def test_tree_sitter_is_not_loaded_to_start(workspace: Path) -> None:
         "from infercode.config_file import load_settings\n"
         "from infercode.session import initial_rules\n"
         "initial_rules(load_settings())\n"
-        "import infercode.ui.tty_approver, infercode.agent\n"
-        "print('tree_sitter' in sys.modules)\n"
+        "import infercode.ui.confirm, infercode.ui.tty_approver, infercode.agent\n"
+        "print('tree_sitter' in sys.modules, 'infercode.shell_parse' in sys.modules)\n"
     )
     shown = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=workspace
     )
-    assert shown.stdout.strip() == "False"
+    assert shown.stdout.strip() == "False False"

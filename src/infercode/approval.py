@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from infercode.events import ToolCall
-from infercode.shell_rules import allowed_by, deny_check, offer
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +30,8 @@ class ApprovalRequest:
     @property
     def shell_prefix(self) -> str | None:
         """The rule an "always" would save for this shell command (see ``shell_rules.offer``)."""
+        from infercode.shell_rules import offer
+
         return offer(self.shell_command).prefix if self.shell_command else None
 
 
@@ -94,6 +95,8 @@ class SessionRules:
 
     def review(self, request: ApprovalRequest) -> Review:
         """Deny rules first (they beat allow rules and ``--yes``), then the allow rules."""
+        from infercode.shell_rules import allowed_by, deny_check  # parses only when needed
+
         command = request.shell_command if request.kind == "shell" else None
         if command is not None and self.deny_shell:
             check = deny_check(command, self.deny_shell)

@@ -36,6 +36,12 @@ WRAPPERS = _names(
     setsid chroot watch flock unbuffer strace ltrace taskset chrt runuser script coproc
     npx uvx bunx pnpx find parallel ssh busybox systemd-run nsenter unshare firejail"""
 )
+#: Builtins that change what later commands in the same line do (``hash -p ./evil git``,
+#: ``alias``, ``source FILE``, ``cd``): never offered, since a chain of rules could combine them.
+SHELL_STATE = _names(
+    """alias unalias shopt set hash enable trap source . cd pushd popd export declare typeset
+    readonly local unset umask ulimit"""
+)
 #: Shells: ``-c STRING`` runs the string, any other argument a script file.
 SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "mksh", "fish", "ash", "tcsh", "csh"})
 #: Interpreters: with a script (``python3 tool.py``, ``python3 -m pytest``) the script is the
@@ -125,6 +131,8 @@ def rule_problem(words: Sequence[str]) -> str | None:
     if not words:
         return "an empty rule"
     name = program_name(words[0])
+    if name in SHELL_STATE:
+        return f"`{words[0]}` changes how the commands after it run; it cannot be a rule"
     if len(words) == 1 and (name in WRAPPERS or name in SHELLS or name in INTERPRETERS):
         return (
             f"`{words[0]}` runs whatever command or code it is given, so a rule for it alone "
@@ -224,12 +232,21 @@ def _check_command(
         result = _worse(result, _loose_match(values, prefix, shown))
     if first in SHELLS or first == "eval" or wrapped:
         result = _worse(result, _nested(words, first, prefixes, depth))
-    if first in INTERPRETERS and any(v in INLINE_CODE_FLAGS for v in values[1:]):
+    if first in INTERPRETERS and _runs_unseen_code(values[1:]):
         result = _worse(
             result,
             DenyCheck("doubt", reason=f"`{values[0]}` runs code a deny rule cannot read"),
         )
     return result
+
+
+def _runs_unseen_code(arguments: Sequence[str | None]) -> bool:
+    """Code on the command line (``-c``, ``-e``) or from the input (no script named)."""
+    if any(v in INLINE_CODE_FLAGS for v in arguments):
+        return True
+    if any(v in ("--version", "-V", "--help", "-h") for v in arguments):
+        return False
+    return all(v is not None and (v == "-" or v.startswith("-")) for v in arguments)
 
 
 def _compare(values: Sequence[str | None], prefix: tuple[str, ...]) -> Verdict:
@@ -313,8 +330,8 @@ def _shell_string(
                 return DenyCheck("doubt", reason="a shell runs a string that is not literal")
             return _check_line(script, prefixes, depth + 1)
         if not value.startswith(("-", "+")):
-            break  # a script file
-    return CLEAR
+            return CLEAR  # a script file: not looked into (a documented limit)
+    return DenyCheck("doubt", reason="a shell reads its commands from its input")
 
 
 # --- the "always" offer --------------------------------------------------------------------
@@ -349,6 +366,8 @@ def _prefix(words: tuple[str, ...]) -> tuple[tuple[str, ...] | None, str]:
     name = program_name(program)
     if name in WRAPPERS or name in SHELLS:
         return None, f"`{program}` runs whatever command it is given"
+    if name in SHELL_STATE:
+        return None, f"`{program}` changes how the commands after it run"
     if name in INTERPRETERS:
         return _interpreter_prefix(words)
     if name in CODE_ARGUMENT_PROGRAMS:

@@ -11,7 +11,6 @@ import io
 from typing import TextIO
 
 from infercode.approval import ApprovalRequest, Decision, Rule
-from infercode.shell_rules import offer
 
 CHOICES = "[y] yes  [n] no  [a] {always}  [m] no, with a message to the model"
 
@@ -32,6 +31,8 @@ def always_rule(request: ApprovalRequest) -> Rule | None:
     if request.kind == "shell":
         if request.shell_command is None:
             return None
+        from infercode.shell_rules import offer  # the parser loads at the first question
+
         prefix = offer(request.shell_command).prefix
         return Rule("shell", prefix) if prefix else None
     return Rule(request.kind)
@@ -44,6 +45,8 @@ def always_text(request: ApprovalRequest, rule: Rule | None) -> str:
     if request.note:
         return f"always: not offered ({request.note})"
     if request.kind == "shell" and request.shell_command is not None:
+        from infercode.shell_rules import offer
+
         return f"always: not offered ({offer(request.shell_command).reason})"
     return "always: not offered for this call"
 
