@@ -285,6 +285,10 @@ def test_always_offers_the_narrowest_prefix(command: str, prefix: str) -> None:
         "alias",
         "shopt -s nullglob",
         "set -e",
+        # A rule is shown exactly as saved: never one the terminal would reinterpret.
+        "'ls\x1b[2K' -la",
+        "'ls\u202e' x",
+        "'ls\nrm' x",
     ],
 )
 def test_no_offer_with_a_reason(command: str) -> None:

@@ -235,7 +235,7 @@ def _check_command(
     if first in INTERPRETERS and _runs_unseen_code(values[1:]):
         result = _worse(
             result,
-            DenyCheck("doubt", reason=f"`{values[0]}` runs code a deny rule cannot read"),
+            DenyCheck("doubt", reason=f"`{first}` runs code a deny rule cannot read"),
         )
     return result
 
@@ -358,6 +358,9 @@ def offer(line: str) -> Offer:
         return Offer(None, "it chains several commands; a rule covers one")
     words = parsed.segments[0]
     prefix, reason = _prefix(words)
+    if prefix and not all(word.isprintable() for word in prefix):
+        # A rule is shown exactly as saved: one with control or bidi characters cannot be.
+        return Offer(None, "its words hold characters that cannot be shown as they are")
     return Offer(rule_text(prefix), "") if prefix else Offer(None, reason)
 
 
@@ -365,15 +368,15 @@ def _prefix(words: tuple[str, ...]) -> tuple[tuple[str, ...] | None, str]:
     program = words[0]
     name = program_name(program)
     if name in WRAPPERS or name in SHELLS:
-        return None, f"`{program}` runs whatever command it is given"
+        return None, f"`{name}` runs whatever command it is given"
     if name in SHELL_STATE:
-        return None, f"`{program}` changes how the commands after it run"
+        return None, f"`{name}` changes how the commands after it run"
     if name in INTERPRETERS:
         return _interpreter_prefix(words)
     if name in CODE_ARGUMENT_PROGRAMS:
-        return None, f"`{program}` runs code given in its arguments"
+        return None, f"`{name}` runs code given in its arguments"
     if name in DESTRUCTIVE:
-        return None, f"`{program}` acts on whatever follows it; each call is asked about"
+        return None, f"`{name}` acts on whatever follows it; each call is asked about"
     if name not in SUBCOMMAND_PROGRAMS:
         return words[:1], ""
     neutral = NEUTRAL_OPTIONS.get(name, frozenset())
@@ -381,18 +384,18 @@ def _prefix(words: tuple[str, ...]) -> tuple[tuple[str, ...] | None, str]:
     while index < len(words) and words[index] in neutral:
         index += 1
     if index >= len(words):
-        return None, f"a rule for `{program}` alone would cover all of its subcommands"
+        return None, f"a rule for `{name}` alone would cover all of its subcommands"
     if words[index].startswith("-"):
         # An option before the subcommand may take a value (`git -C sub status`): the offer is
         # the whole command, never the program alone.
         return words, ""
     pair = (name, words[index])
     if pair in OPAQUE_SUBCOMMANDS:
-        return None, f"`{program} {words[index]}` runs whatever it is given"
+        return None, f"`{name} {pair[1]}` runs whatever it is given"
     if pair in RUNNERS:
         rest = words[index + 1 :]
         if not rest or rest[0].startswith("-"):
-            return None, f"`{program} {words[index]}` runs whatever command it is given"
+            return None, f"`{name} {pair[1]}` runs whatever command it is given"
         inner, reason = _prefix(rest)
         return (words[: index + 1] + inner if inner else None), reason
     if pair in NAMED_SCRIPTS and index + 1 < len(words) and not words[index + 1].startswith("-"):
@@ -401,14 +404,14 @@ def _prefix(words: tuple[str, ...]) -> tuple[tuple[str, ...] | None, str]:
 
 
 def _interpreter_prefix(words: tuple[str, ...]) -> tuple[tuple[str, ...] | None, str]:
-    program = words[0]
+    name = program_name(words[0])
     if len(words) >= 3 and words[1] == "-m" and not words[2].startswith("-"):
         module = words[2]
         if module in SUBCOMMAND_PROGRAMS and len(words) > 3 and not words[3].startswith("-"):
             return words[:4], ""  # python3 -m pip install
         if module in SUBCOMMAND_PROGRAMS or module in WRAPPERS:
-            return None, f"`{program} -m {module}` alone would cover all it can do"
+            return None, f"`{name} -m {module}` alone would cover all it can do"
         return words[:3], ""
     if len(words) >= 2 and not words[1].startswith("-"):
         return words[:2], ""  # the script: python3 tools/gen.py
-    return None, f"`{program}` runs code given on its command line"
+    return None, f"`{name}` runs code given on its command line"
