@@ -462,3 +462,15 @@ def test_doubt_is_asked_even_under_yes() -> None:
 def test_without_deny_rules_yes_needs_no_parse() -> None:
     rules = SessionRules(kinds={"shell"})
     assert rules.review(_shell("git status $(anything)")).verdict == "allow"
+
+
+def test_huge_lines_are_decided_not_crashed_on() -> None:
+    """A model can send a chain of thousands of commands or deep nesting: the matcher decides
+    (no RecursionError that would end the turn)."""
+    chain = "true && " * 5000 + "true"
+    assert allowed_by(chain, ["true"]) is not None
+    assert allowed_by(chain + " && touch X", ["true"]) is None
+    assert deny_check(chain + " && git push", DENY).verdict == "deny"
+    nested = "echo $(" * 2000 + "git push" + ")" * 2000
+    assert deny_check(nested, DENY).verdict == "deny"
+    assert offer(nested).prefix is None

@@ -42,8 +42,6 @@ REDIRECT_TYPES = frozenset({"file_redirect", "heredoc_redirect", "herestring_red
 
 @dataclass(frozen=True, slots=True)
 class Word:
-    text: str
-    """The word as written."""
     value: str | None
     """What bash passes to the program, or None when it depends on expansion."""
 
@@ -89,12 +87,14 @@ def parse(line: str) -> ParsedLine:
 
 def literal(node: Node, source: bytes) -> str | None:
     """The value bash gives a word node, or None unless it is provably literal."""
-    text = _text(node, source)
     if node.type in ("word", "number"):
+        text = _text(node, source)
         return text if PLAIN_WORD.fullmatch(text) else None
     if node.type == "raw_string":
+        text = _text(node, source)
         return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else None
     if node.type == "string":
+        text = _text(node, source)
         parts = []
         for child in node.children:
             if child.type == "string_content":
@@ -153,38 +153,54 @@ def _commands(root: Node, source: bytes) -> list[Command]:
         node = stack.pop()
         if node.type == "command":
             words = _command_words(node, source)
-            found.append(Command(tuple(Word(_text(w, source), literal(w, source)) for w in words)))
+            found.append(Command(tuple(Word(literal(w, source)) for w in words)))
         stack.extend(reversed(node.children))
     return found
 
 
 def _plain_segments(root: Node, source: bytes) -> tuple[tuple[str, ...], ...] | None:
-    segments: list[tuple[str, ...]] = []
-    if not _gaps_are(root, source, b" \t\n") or not _collect(root, source, segments, top=True):
+    """The simple commands of a plain line, left to right; None if the line is not plain.
+
+    Iterative: a chain of thousands of ``&&`` is a left-nested tree that recursion would not
+    survive."""
+    if not _gaps_are(root, source, b" \t\n"):
         return None
+    segments: list[tuple[str, ...]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.id == root.id or node.type in ("list", "pipeline"):
+            if node.id != root.id and not _gaps_are(node, source, b" \t\n"):
+                return None
+            children = []
+            for child in node.children:
+                if child.is_named:
+                    if child.type not in STATEMENT_TYPES:
+                        return None
+                    children.append(child)
+                elif child.type not in LIST_OPERATORS:
+                    return None  # `&` (a background job), `!`, or anything else
+            stack.extend(reversed(children))
+            continue
+        words = _simple_command(node, source)
+        if words is None:
+            return None
+        segments.append(words)
     return tuple(segments) if segments else None
 
 
-def _collect(node: Node, source: bytes, out: list[tuple[str, ...]], *, top: bool = False) -> bool:
-    """Append the simple commands of a plain statement to ``out``; False if it is not plain."""
-    if top or node.type in ("list", "pipeline"):
-        if not top and not _gaps_are(node, source, b" \t\n"):
-            return False
-        for child in node.children:
-            if child.is_named:
-                if child.type not in STATEMENT_TYPES or not _collect(child, source, out):
-                    return False
-            elif child.type not in LIST_OPERATORS:
-                return False  # `&` (a background job), `!`, or anything else
-        return True
+def _simple_command(node: Node, source: bytes) -> tuple[str, ...] | None:
+    """The literal words of a plain command (possibly with harmless redirections), or None."""
     if node.type == "redirected_statement":
         body = node.child_by_field_name("body")
         if body is None or body.type != "command" or not _gaps_are(node, source, b" \t"):
-            return False
+            return None
         others = [c for c in node.children if c.id != body.id]
-        return all(_harmless_redirect(r, source) for r in others) and _collect(body, source, out)
+        if not all(_harmless_redirect(r, source) for r in others):
+            return None
+        node = body
     if node.type != "command" or not _gaps_are(node, source, b" \t"):
-        return False
+        return None
     words: list[str] = []
     for child in node.children:
         if child.type == "command_name":
@@ -192,17 +208,14 @@ def _collect(node: Node, source: bytes, out: list[tuple[str, ...]], *, top: bool
             value = literal(inner[0], source) if len(inner) == 1 else None
         elif child.type in REDIRECT_TYPES:
             if not _harmless_redirect(child, source):
-                return False
+                return None
             continue
         else:
             value = literal(child, source)  # an assignment, substitution... is not literal
         if value is None:
-            return False
+            return None
         words.append(value)
-    if not words:
-        return False
-    out.append(tuple(words))
-    return True
+    return tuple(words) if words else None
 
 
 def _harmless_redirect(node: Node, source: bytes) -> bool:

@@ -276,13 +276,14 @@ def _loose_match(values: Sequence[str | None], prefix: tuple[str, ...], shown: s
 
 
 def _in_order(values: list[str], prefix: tuple[str, ...]) -> bool:
-    """``prefix[0]`` is one of the words, and the rest follow it in order (gaps allowed)."""
-    for start, value in enumerate(values):
-        if value == prefix[0]:
-            rest = iter(values[start + 1 :])
-            if all(any(v == word for v in rest) for word in prefix[1:]):
-                return True
-    return False
+    """``prefix[0]`` is one of the words, and the rest follow it in order (gaps allowed).
+    Matching from the first occurrence is enough (it leaves the longest tail): linear time."""
+    try:
+        start = values.index(prefix[0])
+    except ValueError:
+        return False
+    rest = iter(values[start + 1 :])
+    return all(any(v == word for v in rest) for word in prefix[1:])
 
 
 def _nested(
