@@ -78,10 +78,13 @@ def parse(line: str) -> ParsedLine:
     if "\0" in line or "\\\n" in line:
         return ParsedLine(complete=False, segments=None, commands=())
     source = line.encode("utf-8", "surrogatepass")
-    root = _parser().parse(source).root_node
-    complete = not root.has_error
-    commands = tuple(_commands(root, source))
-    segments = _plain_segments(root, source) if complete else None
+    try:
+        root = _parser().parse(source).root_node
+        complete = not root.has_error
+        commands = tuple(_commands(root, source))
+        segments = _plain_segments(root, source) if complete else None
+    except (RecursionError, ValueError, UnicodeDecodeError):
+        return ParsedLine(complete=False, segments=None, commands=())  # undecided: asked
     return ParsedLine(complete, segments, commands)
 
 
