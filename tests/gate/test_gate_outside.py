@@ -91,7 +91,7 @@ def test_after_a_read_yes_the_edit_is_asked_on_the_terminal(
     child.expect("OUTSIDE the workspace")
     before = child.before
     child.expect("Allow\\? ")
-    assert "always (not offered" in (before or "") + (child.before or "")
+    assert "always: not offered" in (before or "") + (child.before or "")
     child.sendline("n")
     child.expect(pexpect.EOF)
     child.close()

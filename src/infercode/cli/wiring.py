@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 
 def initial_rules(settings: Settings) -> SessionRules:
     kinds = {"read", "edit", "shell"} if settings.yes else set(settings.allow)
-    return SessionRules(kinds=kinds, shell_prefixes=set(settings.allow_shell_prefixes))
+    return SessionRules(
+        kinds=kinds,
+        shell_prefixes=set(settings.allow_shell_prefixes),
+        deny_shell=settings.deny_shell_prefixes,
+    )
 
 
 def build_agent(

@@ -95,10 +95,26 @@ def _kinds(value: object) -> object:
     return frozenset(value)
 
 
-def _prefixes(value: object) -> object:
-    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
-        raise _Bad('a list of command prefixes, e.g. ["pytest", "git status"]')
-    return tuple(" ".join(p.split()) for p in value)
+def _prefixes(example: str, *, allow: bool) -> Parser:
+    """A list of shell rules, each a prefix of words, kept as ``shell.rules.rule_text``."""
+
+    def parse(value: object) -> object:
+        from infercode.shell.rules import rule_problem, rule_text, rule_words
+
+        if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+            raise _Bad(f"a list of command prefixes, e.g. {example}")
+        rules = []
+        for text in value:
+            words = rule_words(text)
+            if not words:
+                raise _Bad(f"command prefixes that split into words ({text!r} does not)")
+            problem = rule_problem(words) if allow else None
+            if problem:
+                raise _Bad(f"command prefixes; {problem}")
+            rules.append(rule_text(words))
+        return tuple(rules)
+
+    return parse
 
 
 def _int_table(what: str, minimum: int) -> Parser:
@@ -122,7 +138,11 @@ KEYS: dict[str, tuple[str, Parser]] = {
     "reasoning_effort": ("reasoning_effort", _effort),
     "include_encrypted_reasoning": ("include_encrypted_reasoning", _boolean),
     "allow": ("allow", _kinds),
-    "allow_shell": ("allow_shell_prefixes", _prefixes),
+    "allow_shell": (
+        "allow_shell_prefixes",
+        _prefixes('["git status", "npm run test"]', allow=True),
+    ),
+    "deny_shell": ("deny_shell_prefixes", _prefixes('["git push", "rm -rf"]', allow=False)),
     "max_turns": ("max_turns", _integer(1)),
     "shell_timeout_s": ("shell_timeout_s", _integer(1)),
     "shell_max_timeout_s": ("shell_max_timeout_s", _integer(1)),
@@ -183,6 +203,11 @@ def _apply(settings: Settings, overrides: dict[str, object]) -> Settings:
             table = overrides[name]
             assert isinstance(table, dict)
             overrides[name] = {**getattr(settings, name), **table}
+    denied = overrides.get("deny_shell_prefixes")
+    if isinstance(denied, tuple):  # a profile adds deny rules; it never drops the file's
+        overrides["deny_shell_prefixes"] = tuple(
+            dict.fromkeys((*settings.deny_shell_prefixes, *denied))
+        )
     return replace(settings, **overrides)  # type: ignore[arg-type]
 
 
@@ -234,8 +259,13 @@ TEMPLATE = """\
 
 # Tool calls approved in advance. Kinds: "read", "edit", "shell".
 # allow = ["read"]
-# Shell commands approved in advance, by program and subcommand.
-# allow_shell = ["pytest", "git status", "git diff"]
+# Shell commands approved in advance: a plain command (no variables, redirection or chaining
+# other than && || ; |) whose first words are one of these. A rule cannot see what options do:
+# test runners and build tools run project code and can write outside the workspace.
+# allow_shell = ["git status", "git diff", "git log"]
+# Shell commands refused without asking, even with --yes (a guard against mistakes, not a
+# sandbox: a script or program can still run them).
+# deny_shell = ["git push", "rm -rf"]
 
 # Limits.
 # max_turns = 50                       # model requests per prompt

@@ -47,7 +47,10 @@ class Settings:
     """Tool kinds approved in advance (``--allow read,edit,shell``)."""
 
     allow_shell_prefixes: tuple[str, ...] = ()
-    """Shell commands approved in advance by program and subcommand (``pytest``, ``git status``)."""
+    """Shell commands approved in advance, as word prefixes (``git status``, ``npm run test``)."""
+
+    deny_shell_prefixes: tuple[str, ...] = ()
+    """Shell commands refused without asking (``git push``), also under ``--yes``."""
 
     yes: bool = False
     """Approve every tool call (``--yes``)."""

@@ -328,9 +328,16 @@ class Agent:
         yield ToolRequested(
             call, prepared.kind, prepared.summary, prepared.detail, prepared.outside_workspace
         )
-        if self.rules.allows(request):
+        review = self.rules.review(request)
+        if review.verdict == "deny":
+            turn.denied += 1
+            yield from self._deny(call, Decision(False, review.message, source="rule"))
+            return
+        if review.verdict == "allow":
             yield ToolDecided(call, "approved_by_rule")
         else:
+            if review.note:
+                request = dataclasses.replace(request, note=review.note)
             decision = self.approver.decide(request)
             # "always" on an outside or protected call never becomes a rule: it would widen a
             # one-path question into a blanket approval.
@@ -416,7 +423,10 @@ class Agent:
         )
 
     def _deny(self, call: ToolCall, decision: Decision) -> Iterator[Event]:
-        if decision.source == "no_approver":
+        if decision.source == "rule":
+            output = decision.message or "Not run: a deny rule refuses it."
+            yield ToolDecided(call, "denied_by_rule", decision.message)
+        elif decision.source == "no_approver":
             output = decision.message or "Not run: nobody could approve it."
             yield ToolDecided(call, "denied_no_approver", decision.message)
         else:

@@ -1,57 +1,17 @@
 """Approval: every tool call gets a decision before it runs.
 
-The engine asks ``SessionRules`` first (kinds and shell prefixes approved in advance or with
-"always"); otherwise it asks the injected ``Approver``. A denial is a tool result the model reads.
+The engine asks ``SessionRules`` first: deny rules (refused unasked, even under ``--yes``), then
+kinds and shell prefixes approved in advance or with "always"; otherwise it asks the injected
+``Approver``. A denial is a tool result the model reads. Shell rules are matched on a parse tree
+(``infercode.shell.rules``), never on strings.
 """
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from infercode.engine.events import ToolCall
-
-#: Programs whose first argument is a subcommand that changes what they do (``git status`` vs
-#: ``git push``): a shell rule for them is scoped to program *and* subcommand.
-SUBCOMMAND_PROGRAMS = frozenset(
-    {
-        "git",
-        "npm",
-        "pnpm",
-        "yarn",
-        "cargo",
-        "go",
-        "uv",
-        "pip",
-        "pip3",
-        "poetry",
-        "docker",
-        "kubectl",
-        "make",
-        "dotnet",
-        "gradle",
-        "mvn",
-        "bundle",
-        "rake",
-        "hatch",
-        "pdm",
-        "conda",
-        "brew",
-        "apt",
-        "apt-get",
-        "systemctl",
-        "gh",
-        "terraform",
-        "helm",
-        "python",
-        "python3",
-    }
-)
-
-#: Characters that chain, redirect or substitute commands: a command containing any of them is
-#: never approved by a prefix rule (``git status; rm -rf ~`` must not ride on ``git status``).
-SHELL_META = frozenset(";&|<>`$()\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +26,15 @@ class ApprovalRequest:
     shell_command: str | None = None
     #: The call changes what code runs or what is approved (see ``infercode.tools.protected``).
     protected: bool = False
+    note: str | None = None
+    """Why this call is asked although rules or ``--yes`` would have approved it."""
 
     @property
     def shell_prefix(self) -> str | None:
-        return shell_prefix(self.shell_command) if self.shell_command else None
+        """The rule an "always" would save for this shell command (see ``shell.rules.offer``)."""
+        from infercode.shell.rules import offer
+
+        return offer(self.shell_command).prefix if self.shell_command else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +46,7 @@ class Rule:
 
     def describe(self) -> str:
         if self.kind == "shell" and self.shell_prefix:
-            return f"shell commands starting with '{self.shell_prefix}'"
+            return f"commands starting with `{self.shell_prefix}`"
         return {"read": "all file reads", "edit": "all file edits"}.get(self.kind, self.kind)
 
 
@@ -94,29 +59,22 @@ class Decision:
     message: str | None = None
     remember: Rule | None = None
     edited_command: str | None = None
-    source: Literal["user", "no_approver"] = "user"
+    source: Literal["user", "no_approver", "rule"] = "user"
 
 
 class Approver(Protocol):
     def decide(self, request: ApprovalRequest) -> Decision: ...
 
 
-def shell_prefix(command: str) -> str | None:
-    """``git status -s`` -> ``git status``; ``pytest -x`` -> ``pytest``; None if not simple."""
-    if any(ch in SHELL_META for ch in command):
-        return None
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return None
-    while words and "=" in words[0] and not words[0].startswith("="):
-        words = words[1:]  # leading VAR=value assignments do not name the program
-    if not words:
-        return None
-    program = words[0]
-    if program in SUBCOMMAND_PROGRAMS and len(words) > 1 and not words[1].startswith("-"):
-        return f"{program} {words[1]}"
-    return program
+@dataclass(frozen=True, slots=True)
+class Review:
+    """What the rules say before anyone is asked: ``deny`` (refused, ``message`` goes to the
+    model), ``allow`` (run), or ``ask`` (the approver decides; ``note`` says why when a rule
+    would otherwise have run it)."""
+
+    verdict: Literal["deny", "allow", "ask"]
+    message: str | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -125,6 +83,8 @@ class SessionRules:
 
     kinds: set[str] = field(default_factory=set)
     shell_prefixes: set[str] = field(default_factory=set)
+    deny_shell: tuple[str, ...] = ()
+    """``deny_shell`` prefixes from config: checked before everything else."""
 
     def add(self, rule: Rule) -> None:
         if rule.kind == "shell" and rule.shell_prefix:
@@ -133,20 +93,51 @@ class SessionRules:
             self.kinds.add(rule.kind)  # a blanket "all shell" only ever comes from --allow/--yes
 
     def allows(self, request: ApprovalRequest) -> bool:
+        return self.review(request).verdict == "allow"
+
+    def review(self, request: ApprovalRequest) -> Review:
+        """Deny rules first (they beat allow rules and ``--yes``), then the allow rules."""
+        from infercode.shell.rules import allowed_by, deny_check  # parses only when needed
+
+        command = request.shell_command if request.kind == "shell" else None
+        if command is not None and self.deny_shell:
+            check = deny_check(command, self.deny_shell)
+            if check.verdict == "deny":
+                return Review("deny", message=refusal_message(check.reason))
+            if check.verdict == "doubt":
+                note = f"a deny_shell rule may cover this command ({check.reason})"
+                return Review("ask", note=note)
         if request.outside_workspace or request.protected:
-            return False  # outside and protected paths are always asked about, one by one
+            return Review("ask")  # outside and protected paths are always asked, one by one
         if request.kind in self.kinds:
-            return True
-        if request.kind == "shell" and request.shell_command is not None:
-            prefix = shell_prefix(request.shell_command)
-            return prefix is not None and prefix in self.shell_prefixes
-        return False
+            return Review("allow")
+        if command is not None and allowed_by(command, self.shell_prefixes) is not None:
+            return Review("allow")
+        return Review("ask")
+
+
+def refusal_message(reason: str) -> str:
+    return (
+        f"Not run: {reason} in the user's infercode configuration; it is refused without "
+        "asking. Do not try to run it another way; if it is needed, tell the user, who can run "
+        "it themselves."
+    )
 
 
 class DenyAll:
     """The approver when nobody can be asked: deny and say which flag would have allowed it."""
 
     def decide(self, request: ApprovalRequest) -> Decision:
+        if request.note:
+            return Decision(
+                allow=False,
+                message=(
+                    f"Not run: {request.note}, so it must be confirmed, and with no terminal "
+                    "nobody can confirm it. Run the intended command plainly, without wrappers "
+                    "or interpreter strings, or leave it to the user."
+                ),
+                source="no_approver",
+            )
         if request.outside_workspace:
             return Decision(
                 allow=False,

@@ -33,7 +33,7 @@ def test_an_edit_shows_its_diff_and_yes_applies_it(server: ResponsesServer, tmp_
         term.wait_for("Apply this edit?")
         screen = term.text()
         assert "-print('old')" in screen and "+print('new')" in screen
-        assert "a always: all file edits" in screen
+        assert "a always allow all file edits" in screen
         assert (workspace / "app.py").read_text() == "print('old')\n"  # nothing before the yes
         term.type("y")
         term.wait_for("Changed it.")
@@ -80,7 +80,7 @@ def test_always_for_reads_stops_asking_for_reads_but_not_for_edits(
         term.wait_prompt()
         term.send_line("read both, then edit")
         term.wait_for("Read it?")
-        assert "a always: all file reads" in term.text()
+        assert "a always allow all file reads" in term.text()
         term.type("a")
         term.wait_for("Apply this edit?")
         assert term.count("Read it?") == 1  # the second read ran without a question
@@ -103,7 +103,7 @@ def test_e_edits_the_shell_command_before_it_runs(server: ResponsesServer, tmp_p
         term.wait_prompt()
         term.send_line("run something")
         term.wait_for("Run this command?")
-        assert "a always: shell commands starting with 'echo'" in term.text()
+        assert "a always allow commands starting with `echo`" in term.text()
         term.type("e")
         term.wait_for("edit, then Enter to run")
         term.press("ctrl-u")  # the command is prefilled: clear it and type another

@@ -39,6 +39,7 @@ DECISION_WORDS = {
     "approved": "approved",
     "approved_by_rule": "approved in advance",
     "denied": "denied by the user",
+    "denied_by_rule": "refused by a deny_shell rule",
     "denied_no_approver": "denied: no terminal to ask and not allowed in advance",
     "invalid": "invalid call",
 }

@@ -1,7 +1,8 @@
 """Asking on the terminal (``/dev/tty``) when the prompt came through a pipe.
 
 A headless run never runs a tool without a decision: if a terminal is reachable it asks there,
-line by line; otherwise the caller falls back to ``DenyAll``.
+line by line; otherwise the caller falls back to ``DenyAll``. Keys typed before a question
+appeared (while the answer streamed) are discarded, never taken as its answer.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import TextIO
 
 from infercode.engine.approval import ApprovalRequest, Decision, Rule
 
-CHOICES = "[y] yes  [n] no  [a] always ({scope})  [m] no, with a message to the model"
+CHOICES = "[y] yes  [n] no  [a] {always}  [m] no, with a message to the model"
 
 
 def open_tty() -> TextIO | None:
@@ -23,13 +24,44 @@ def open_tty() -> TextIO | None:
 
 
 def always_rule(request: ApprovalRequest) -> Rule | None:
-    """The narrowest "always" that fits: a kind for reads/edits, program+subcommand for shell."""
-    if request.outside_workspace or request.protected:
-        return None
+    """The narrowest "always" that fits: a kind for reads/edits; for shell, the prefix
+    ``shell.rules.offer`` picks (none for wrappers, interpreter code, chains...)."""
+    if request.outside_workspace or request.protected or request.note:
+        return None  # asked one by one: outside, protected, or a line a deny rule may cover
     if request.kind == "shell":
-        prefix = request.shell_prefix
+        if request.shell_command is None:
+            return None
+        from infercode.shell.rules import offer  # the parser loads at the first question
+
+        prefix = offer(request.shell_command).prefix
         return Rule("shell", prefix) if prefix else None
     return Rule(request.kind)
+
+
+def always_text(request: ApprovalRequest, rule: Rule | None) -> str:
+    """What "always" would cover, or why it is not offered for this call."""
+    if rule is not None:
+        return f"always allow {rule.describe()}"
+    if request.note:
+        return f"always: not offered ({request.note})"
+    if request.kind == "shell" and request.shell_command is not None:
+        from infercode.shell.rules import offer
+
+        return f"always: not offered ({offer(request.shell_command).reason})"
+    return "always: not offered for this call"
+
+
+def flush_typeahead(stream: object) -> None:
+    """Drop what was typed before the question: a "y" typed while the answer streamed must
+    not approve the call that follows."""
+    try:
+        import termios
+
+        fileno = getattr(stream, "fileno", None)
+        if fileno is not None:
+            termios.tcflush(fileno(), termios.TCIFLUSH)
+    except (ImportError, OSError, ValueError):
+        pass  # not a terminal (a test double): nothing can be buffered ahead
 
 
 class TtyApprover:
@@ -38,13 +70,14 @@ class TtyApprover:
 
     def decide(self, request: ApprovalRequest) -> Decision:
         rule = always_rule(request)
-        scope = rule.describe() if rule else "not offered for this call"
         self._say(f"\n{request.call.name}: {request.summary}")
         if request.outside_workspace:
             self._say("!! this path is OUTSIDE the workspace")
         if request.detail:
             self._say(request.detail.rstrip())
-        self._say(CHOICES.format(scope=scope))
+        if request.note:
+            self._say(f"!! asked because {request.note}")
+        self._say(CHOICES.format(always=always_text(request, rule)))
         while True:
             answer = self._ask("Allow? ").strip().lower()
             if answer in ("y", "yes"):
@@ -63,6 +96,7 @@ class TtyApprover:
         self.tty.flush()
 
     def _ask(self, prompt: str) -> str:
+        flush_typeahead(self.tty)  # only what is typed after the question appears answers it
         self.tty.write(prompt)
         self.tty.flush()
         line = self.tty.readline()

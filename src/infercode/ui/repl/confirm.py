@@ -132,6 +132,8 @@ class ConfirmApprover:
             self.console.print(
                 Text("  ⚠ this path is OUTSIDE the workspace", style="bold red"), highlight=False
             )
+        if request.note:
+            self.console.print(Text(f"  ⚠ asked because {request.note}", "yellow"), highlight=False)
         if request.kind == "edit" and request.detail:
             for line in colored_diff(request.detail).split("\n"):
                 self.console.print(Text("  ") + line, highlight=False, soft_wrap=True)
@@ -168,7 +170,7 @@ class ConfirmApprover:
             ("", " no (+ message)  "),
         ]
         if rule is not None:
-            parts += [("class:key", "a"), ("", f" always: {rule.describe()}  ")]
+            parts += [("class:key", "a"), ("", f" always allow {rule.describe()}  ")]
         if request.shell_command is not None:
             parts += [("class:key", "e"), ("", " edit  ")]
         parts += [("class:dim", "Ctrl-C stop"), ("", " › ")]

@@ -301,6 +301,8 @@ class TurnView:
         if event.decision == "approved_by_rule" and request is not None:
             if request.kind == "edit" and request.detail:
                 self._print("tool", _indented(colored_diff(request.detail, max_lines=200)))
+        elif event.decision == "denied_by_rule":
+            self._print("tool", Text("  refused by a deny_shell rule (not asked)", style="yellow"))
         elif event.decision == "denied" and event.message:
             self._print("tool", Text(f"  told the model: {event.message}", style="dim"))
 

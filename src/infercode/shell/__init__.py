@@ -1,0 +1,1 @@
+"""Shell command lines as data: the tree-sitter-bash parse and the rule matching on it."""
