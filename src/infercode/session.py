@@ -14,6 +14,7 @@ from infercode.events import JSON
 from infercode.history import History
 from infercode.instructions import workspace_instructions
 from infercode.model import ModelClient
+from infercode.redact import SecretMask
 from infercode.tools import build_tools
 from infercode.workspace import Workspace
 
@@ -119,11 +120,14 @@ def run_headless(
     )
     if not options.quiet:
         where = f" · session {session.id}" if session is not None and session.id else ""
-        sys.stderr.write(f"infercode {settings.model} · {root}{where}\n")
+        from infercode.ui.terminal_text import safe_line, safe_text
+
+        sys.stderr.write(safe_line(f"infercode {settings.model} · {root}{where}") + "\n")
         for note in opened.notes if opened is not None else []:
-            sys.stderr.write(f"{note}\n")
+            sys.stderr.write(f"{safe_text(note)}\n")
     if session is not None and session.id:
         options = replace(options, session_id=session.id)
+    options = replace(options, mask=SecretMask([settings.api_key]))
     try:
         return run(agent, prompt, options)
     finally:

@@ -20,6 +20,7 @@ from typing import Literal
 from infercode.errors import ToolError
 from infercode.events import JSON
 from infercode.tools.base import PreparedCall, ToolContext, ToolResult, ToolSpec, require_str
+from infercode.tools.child_env import ChildEnv
 from infercode.tools.output import HeadTailBuffer
 from infercode.workspace import Workspace
 
@@ -140,8 +141,10 @@ class ShellTool:
         default_timeout_s: int = 120,
         max_timeout_s: int = 600,
         output_limit: int = 30_000,
+        env: ChildEnv | None = None,
     ) -> None:
         self.workspace = workspace
+        self.env = env if env is not None else ChildEnv()  # never the API key (child_env.py)
         self.default_timeout_s = default_timeout_s
         self.max_timeout_s = max_timeout_s
         self.output_limit = output_limit
@@ -184,7 +187,7 @@ class ShellTool:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, **QUIET_ENV},
+                env=self.env.build(QUIET_ENV),
             )
         except OSError as exc:
             raise ToolError(f"Cannot start bash: {exc}") from None

@@ -20,6 +20,7 @@ from infercode.compaction import Compactor, estimate_tokens
 from infercode.config import Settings
 from infercode.errors import InfercodeError
 from infercode.events import Usage
+from infercode.ui.terminal_text import safe_line, safe_text
 from infercode.ui.toolbar import format_tokens
 
 if TYPE_CHECKING:
@@ -162,17 +163,20 @@ def _model(state: ReplState, arg: str) -> None:
             mark = "*" if name == state.settings.model else " "
             window = state.settings.context_windows.get(name)
             extra = f"  ({format_tokens(window)} context)" if window else ""
-            state.console.print(Text(f"{mark} {name}{extra}"), highlight=False)
+            state.console.print(Text(f"{mark} {safe_line(name)}{extra}"), highlight=False)
         state.console.print(Text("/model NAME switches.", style="dim"))
         return
     if state._models and arg not in state._models:
         state.console.print(
-            Text(f"Unknown model {arg!r}; the server has: {', '.join(names)}", style="yellow")
+            Text(
+                safe_text(f"Unknown model {arg!r}; the server has: {', '.join(names)}"),
+                style="yellow",
+            )
         )
         return
     state.set_model(arg)
     context = format_tokens(state.settings.context_window())
-    state.console.print(Text(f"Model: {arg} ({context} context)", style="dim"))
+    state.console.print(Text(f"Model: {safe_line(arg)} ({context} context)", style="dim"))
 
 
 def _usage(state: ReplState, arg: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
@@ -23,8 +23,10 @@ from infercode.events import (
     TurnFinished,
 )
 from infercode.output_schema import check_answer
+from infercode.redact import SecretMask
 from infercode.ui.drive import drive
 from infercode.ui.output_formats import RunRecord, event_record, write_line
+from infercode.ui.terminal_text import ansi_diff, safe_line, safe_text
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -58,9 +60,10 @@ class ProgressPrinter:
     printed on stdout, by the runner.
     """
 
-    def __init__(self, out: TextIO, quiet: bool = False) -> None:
+    def __init__(self, out: TextIO, quiet: bool = False, mask: SecretMask | None = None) -> None:
         self.out = out
         self.quiet = quiet
+        self.mask = mask if mask is not None else SecretMask()
         self._last_message = ""
 
     def __call__(self, event: Event) -> None:
@@ -73,32 +76,33 @@ class ProgressPrinter:
                 self._write(self._last_message.rstrip())
                 self._last_message = ""
             outside = " [OUTSIDE THE WORKSPACE]" if event.outside_workspace else ""
-            self._write(f"→ {event.call.name}: {event.summary}{outside}")
+            self._write(f"→ {safe_line(event.call.name)}: {safe_line(event.summary)}{outside}")
         elif isinstance(event, ToolDecided):
             if event.decision not in ("approved", "approved_by_rule"):
                 self._write(f"  {DECISION_WORDS[event.decision]}")
         elif isinstance(event, ToolFinished):
             mark = "✓" if event.ok else "✗"
             timing = f" ({event.duration_s:.1f}s)" if event.duration_s >= 0.1 else ""
-            self._write(f"  {mark} {event.summary or ('ok' if event.ok else 'failed')}{timing}")
+            summary = safe_line(event.summary or ("ok" if event.ok else "failed"))
+            self._write(f"  {mark} {summary}{timing}")
             if not event.ok and event.summary in ("invalid", "error", "crashed"):
-                self._write(
-                    "    " + event.output.strip().splitlines()[0][:200] if event.output else ""
-                )
+                first = event.output.strip().split("\n")[0][:200]
+                self._write("    " + safe_line(first) if event.output else "")
         elif isinstance(event, Notice):
             self._write(event.text)
         elif isinstance(event, Compacted):
             self._write(compacted_text(event))
 
     def _write(self, line: str) -> None:
-        self.out.write(line + "\n")
+        # Every progress line passes the terminal choke point: it carries model and tool text.
+        self.out.write(safe_text(self.mask.mask(line)) + "\n")
         self.out.flush()
 
 
 def report_end(finished: TurnFinished, err: TextIO) -> None:
     """The closing line on stderr for anything but plain success."""
     if finished.status in ("failed", "max_turns"):
-        err.write(f"infercode: error: {finished.error}\n")
+        err.write(f"infercode: error: {safe_text(str(finished.error))}\n")
     elif finished.status == "interrupted":
         err.write("infercode: interrupted\n")
     elif finished.denied_calls:
@@ -121,6 +125,9 @@ class HeadlessOptions:
     last_message_file: Path | None = None
     session_id: str | None = None
     show_diff: bool = False
+    #: The API key (and its encoded forms) masked in everything written (tools mask it at the
+    #: source already; this also covers model text).
+    mask: SecretMask = field(default_factory=SecretMask)
 
 
 def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
@@ -130,7 +137,9 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
     """
     started = time.monotonic()
     record = RunRecord(session_id=options.session_id)
-    progress = ProgressPrinter(sys.stderr, options.quiet or options.output_format == "stream-json")
+    mask = options.mask
+    quiet = options.quiet or options.output_format == "stream-json"
+    progress = ProgressPrinter(sys.stderr, quiet, mask)
 
     def handle(event: Event) -> None:
         record.observe(event)
@@ -138,7 +147,7 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
         if options.output_format == "stream-json":
             line = event_record(event)
             if line is not None:
-                write_line(sys.stdout, line)
+                write_line(sys.stdout, line, mask.mask)
 
     finished = drive(agent.run_turn(prompt), handle)
     code = exit_code(finished)
@@ -148,23 +157,27 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
         answer, error = check_answer(finished.final_text, options.output_schema)
         if error is not None:
             code = EXIT_FAILED
-            sys.stderr.write(f"infercode: error: {error}\n")
+            sys.stderr.write(f"infercode: error: {safe_text(error)}\n")
     if options.last_message_file is not None and finished.final_text:
-        _write_last_message(options.last_message_file, finished.final_text)
+        _write_last_message(options.last_message_file, mask.mask(finished.final_text))
     if options.output_format == "text":
         if isinstance(answer, str) and answer:
-            sys.stdout.write(answer.rstrip("\n") + "\n")
+            # On a terminal the answer passes the choke point; into a pipe or a file it is data.
+            answer = mask.mask(answer)
+            shown = safe_text(answer) if sys.stdout.isatty() else answer
+            sys.stdout.write(shown.rstrip("\n") + "\n")
         elif answer is not None and options.output_schema is not None:
-            sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            sys.stdout.write(mask.mask(json.dumps(answer, ensure_ascii=False)) + "\n")
         sys.stdout.flush()
     else:
         duration = time.monotonic() - started
         if options.output_format == "stream-json" and error:
-            write_line(sys.stdout, {"type": "error", "message": error, "kind": finished.error_kind})
+            failure: JSON = {"type": "error", "message": error, "kind": finished.error_kind}
+            write_line(sys.stdout, failure, mask.mask)
         result = record.result(
             finished, exit_code=code, duration_s=duration, result=answer, error=error
         )
-        write_line(sys.stdout, result)
+        write_line(sys.stdout, result, mask.mask)
     if options.show_diff:
         print_session_diff(agent, sys.stderr)
     report_end(finished, sys.stderr)
@@ -179,11 +192,16 @@ def print_session_diff(agent: Agent, out: TextIO) -> None:
     if not isinstance(agent.hooks, CheckpointHooks):
         return
     try:
-        diff = agent.hooks.checkpoints.diff(color=out.isatty())
+        # Uncolored from git, colored here: file content in it must pass the choke point, and
+        # git's own color codes would not survive it.
+        diff = agent.hooks.checkpoints.diff(color=False)
     except CheckpointError as error:
-        out.write(f"infercode: cannot show the diff: {error}\n")
+        out.write(f"infercode: cannot show the diff: {safe_text(str(error))}\n")
         return
-    out.write(diff if diff else "infercode: no files changed\n")
+    if not diff:
+        out.write("infercode: no files changed\n")
+    else:
+        out.write(ansi_diff(diff) + "\n" if out.isatty() else safe_text(diff, strict=True))
     out.flush()
 
 

@@ -8,6 +8,7 @@ one object at the end. Both end with the same ``result`` object, also on failure
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -152,8 +153,10 @@ class RunRecord:
         }
 
 
-def write_line(out: TextIO, record: JSON) -> None:
-    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+def write_line(out: TextIO, record: JSON, mask: Callable[[str], str] | None = None) -> None:
+    """One JSON line; ``mask`` hides the API key in it (the key is plain JSON-safe text)."""
+    line = json.dumps(record, ensure_ascii=False)
+    out.write((mask(line) if mask is not None else line) + "\n")
     out.flush()
 
 

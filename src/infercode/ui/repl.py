@@ -38,6 +38,7 @@ from infercode.ui.commands import ExitRepl, ReplState, default_commands, parse_c
 from infercode.ui.completion import FileIndex, ReplCompleter, expand_attachments
 from infercode.ui.confirm import ConfirmApprover
 from infercode.ui.drive import drive
+from infercode.ui.terminal_text import safe_console, safe_line, safe_text
 from infercode.ui.toolbar import BranchCache, short_path, toolbar_text
 from infercode.ui.view import TurnView
 
@@ -158,7 +159,11 @@ class Repl:
         model: ModelClient | None = None,
         resume: Path | None = None,
     ) -> None:
-        self.console = console if console is not None else Console(highlight=False)
+        if console is None:
+            from infercode.redact import SecretMask
+
+            console = safe_console(SecretMask([settings.api_key]))
+        self.console = console
         # Recorded from the first message on; nothing is written if the user leaves before.
         self.opened = open_session_or_warn(settings, root, resume, lazy=True)
         self.lazy = LazyModel(settings)
@@ -219,7 +224,9 @@ class Repl:
         branch = self.branch.get()
         title = Text(f"infercode {__version__}", style="bold")
         title.append(
-            f" · {self.state.settings.model} · {where}" + (f" ({branch})" if branch else "")
+            safe_line(
+                f" · {self.state.settings.model} · {where}" + (f" ({branch})" if branch else "")
+            )
         )
         self.console.print(title, highlight=False)
         self.console.print(
@@ -230,7 +237,7 @@ class Repl:
         session = self._session()
         self._banner()
         for note in self.opened.notes if self.opened is not None else []:
-            self.console.print(Text(note, style="dim"), highlight=False)
+            self.console.print(Text(safe_text(note), style="dim"), highlight=False)
         # What the first turn needs is loaded once the prompt is drawn, while the user types.
         session.app.after_render += self._warm_up
         try:
@@ -308,7 +315,7 @@ class Repl:
     def _send(self, text: str) -> None:
         message, notes = expand_attachments(text, self.state.root)
         for note in notes:
-            self.console.print(Text(f"  {note}", style="dim"), highlight=False)
+            self.console.print(Text(f"  {safe_text(note)}", style="dim"), highlight=False)
         with quiet_input():
             try:
                 finished = drive(self.state.agent.run_turn(message), self.view)

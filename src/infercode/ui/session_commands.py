@@ -11,6 +11,7 @@ from infercode.instructions import INIT_PROMPT
 from infercode.sessions import SessionInfo
 from infercode.subcommands import format_sessions
 from infercode.ui.commands import Command, CommandRegistry, ReplState
+from infercode.ui.terminal_text import safe_text
 
 LISTED = 15
 
@@ -24,7 +25,7 @@ def _others(state: ReplState) -> list[SessionInfo]:
 
 
 def _say(state: ReplState, text: str, style: str = "dim") -> None:
-    state.console.print(Text(text, style=style), highlight=False)
+    state.console.print(Text(safe_text(text), style=style), highlight=False)
 
 
 def resume(state: ReplState, arg: str) -> None:

@@ -10,6 +10,7 @@ import io
 from typing import TextIO
 
 from infercode.approval import ApprovalRequest, Decision, Rule
+from infercode.ui.terminal_text import safe_line, safe_text
 
 CHOICES = "[y] yes  [n] no  [a] always ({scope})  [m] no, with a message to the model"
 
@@ -38,12 +39,12 @@ class TtyApprover:
 
     def decide(self, request: ApprovalRequest) -> Decision:
         rule = always_rule(request)
-        scope = rule.describe() if rule else "not offered for this call"
-        self._say(f"\n{request.call.name}: {request.summary}")
+        scope = safe_line(rule.describe()) if rule else "not offered for this call"
+        self._say(f"\n{safe_line(request.call.name)}: {safe_line(request.summary)}")
         if request.outside_workspace:
             self._say("!! this path is OUTSIDE the workspace")
         if request.detail:
-            self._say(request.detail.rstrip())
+            self._say(safe_text(request.detail.rstrip(), strict=True))
         self._say(CHOICES.format(scope=scope))
         while True:
             answer = self._ask("Allow? ").strip().lower()
@@ -59,7 +60,7 @@ class TtyApprover:
             self._say("Answer y, n, a or m.")
 
     def _say(self, text: str) -> None:
-        self.tty.write(text + "\n")
+        self.tty.write(safe_text(text, strict=True) + "\n")
         self.tty.flush()
 
     def _ask(self, prompt: str) -> str:
