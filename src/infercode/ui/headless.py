@@ -17,6 +17,9 @@ from infercode.events import (
     Event,
     MessageDone,
     Notice,
+    ReasoningDelta,
+    ReasoningDone,
+    TextDelta,
     ToolDecided,
     ToolFinished,
     ToolRequested,
@@ -113,6 +116,30 @@ def report_end(finished: TurnFinished, err: TextIO) -> None:
     err.flush()
 
 
+class MaskedDeltas:
+    """Deltas of model text with the API key masked across delta boundaries: a key split over
+    two ``text_delta`` lines would be whole again for a consumer that joins them."""
+
+    def __init__(self, mask: SecretMask) -> None:
+        self.text = mask.stream()
+        self.reasoning = mask.stream()
+
+    def __call__(self, event: Event) -> list[Event]:
+        if isinstance(event, TextDelta):
+            text = self.text.feed(event.text)
+            return [TextDelta(text)] if text else []
+        if isinstance(event, ReasoningDelta):
+            text = self.reasoning.feed(event.text)
+            return [ReasoningDelta(text)] if text else []
+        if isinstance(event, MessageDone):
+            rest = self.text.flush()
+            return [TextDelta(rest), event] if rest else [event]
+        if isinstance(event, ReasoningDone):
+            rest = self.reasoning.flush()
+            return [ReasoningDelta(rest), event] if rest else [event]
+        return [event]
+
+
 OutputFormat = Literal["text", "json", "stream-json"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("text", "json", "stream-json")
 
@@ -141,13 +168,16 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
     quiet = options.quiet or options.output_format == "stream-json"
     progress = ProgressPrinter(sys.stderr, quiet, mask)
 
+    deltas = MaskedDeltas(mask)
+
     def handle(event: Event) -> None:
         record.observe(event)
         progress(event)
         if options.output_format == "stream-json":
-            line = event_record(event)
-            if line is not None:
-                write_line(sys.stdout, line, mask.mask)
+            for masked in deltas(event):
+                line = event_record(masked)
+                if line is not None:
+                    write_line(sys.stdout, line, mask.mask)
 
     finished = drive(agent.run_turn(prompt), handle)
     code = exit_code(finished)
