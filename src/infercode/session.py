@@ -107,7 +107,9 @@ def run_headless(
     try:
         opened = open_session_or_warn(settings, root, resume)
     except ConfigError as error:
-        sys.stderr.write(f"infercode: error: {error}\n")
+        from infercode.ui.terminal_text import safe_text
+
+        sys.stderr.write(f"infercode: error: {safe_text(str(error))}\n")
         return 2
     session = opened.recorder if opened is not None else None
     agent = build_agent(

@@ -17,7 +17,7 @@ import typer
 
 from infercode.errors import ConfigError
 from infercode.sessions import SessionInfo, SessionStore
-from infercode.ui.terminal_text import safe_line
+from infercode.ui.terminal_text import safe_line, safe_text
 
 EXIT_USAGE = 2
 #: What may follow ``--resume`` and be taken as an id (or its prefix) rather than the prompt.
@@ -202,7 +202,7 @@ def config_init_command() -> None:
     try:
         init_config(path)
     except ConfigError as error:
-        sys.stderr.write(f"infercode: error: {error}\n")
+        sys.stderr.write(f"infercode: error: {safe_text(str(error))}\n")
         raise typer.Exit(1) from None
     print(path)
 

@@ -240,4 +240,5 @@ def _write_last_message(path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
     except OSError as error:
-        sys.stderr.write(f"infercode: warning: cannot write {path}: {error.strerror}\n")
+        where = safe_line(str(path))
+        sys.stderr.write(f"infercode: warning: cannot write {where}: {error.strerror!s}\n")
