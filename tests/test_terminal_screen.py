@@ -8,11 +8,13 @@ acts on, so the raw output is what proves that nothing reached the terminal.
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 
 import pexpect
 
+from tests.conftest import run_infercode
 from tests.support.pty import COMMAND, Terminal, isolated_env, make_workspace, start_repl
 from tests.support.responses_server import (
     FunctionCall,
@@ -155,3 +157,31 @@ def test_the_headless_terminal_prompt_shows_the_command_escaped(
         assert "Answer \\x1b]0;PWNED\\x1b\\." in term.history_text()
         assert_nothing_injected(term)
     assert (workspace / "X").exists()
+
+
+def test_headless_progress_and_json_output(server: ResponsesServer, tmp_path: Path) -> None:
+    """Without a terminal: stderr progress shows the whole first line of a command escaped
+    (a CR used to end the summary early); json and stream-json stay data that decodes to
+    exactly what the model sent, with no raw control character a terminal would act on."""
+    command = f"touch X\rls -la \u202e #{ESC}]0;T\x07 \x9b"
+    answer = f"Answer {OSC_TITLE} \x9b \u202e end"
+    workspace = make_workspace(tmp_path / "ws")
+    for output_format in ("json", "stream-json"):
+        server.enqueue(
+            call_reply(FunctionCall("shell", {"command": command}, "call_1")), text_reply(answer)
+        )
+        result = run_infercode(
+            ["--base-url", server.url, "--yes", "--output-format", output_format, "-p", "go"],
+            cwd=workspace,
+        )
+        assert result.returncode == 0, result.stderr
+        for stream in (result.stdout, result.stderr):
+            assert not any(c in stream for c in (ESC, "\r", "\x07", "\x9b", "\u202e"))
+        records = [json.loads(line) for line in result.stdout.splitlines()]
+        assert records[-1]["result"] == answer
+        if output_format == "json":
+            shown = "→ shell: $ touch X\\rls -la \\u202e #\\x1b]0;T\\x07 \\x9b"
+            assert shown in result.stderr
+        else:
+            requested = next(r for r in records if r["type"] == "tool_requested")
+            assert requested["arguments"]["command"] == command

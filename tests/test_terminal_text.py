@@ -211,7 +211,7 @@ CHECKED = ["ui/headless.py", "ui/tty_approver.py", "session.py", "subcommands.py
 #: Writes checked by hand: fixed text or data formats (JSON lines are escaped by json.dumps).
 ALLOWED = {
     ("ui/headless.py", "shown.rstrip('\\n') + '\\n'"),  # the answer: safe_text on a terminal
-    ("ui/headless.py", "mask.mask(json.dumps(answer, ensure_ascii=False)) + '\\n'"),  # JSON
+    ("ui/headless.py", "mask.mask(json_line(answer)) + '\\n'"),  # JSON, see json_line
     ("ui/output_formats.py", "line"),
     ("cli.py", "HELP_FILE.read_text(encoding='utf-8')"),
     ("ui/tty_approver.py", "prompt"),  # _ask(): its callers pass fixed questions

@@ -166,7 +166,7 @@ class ShellTool:
             )
         seconds = int(timeout)
         root = self.workspace.root
-        first_line = command.strip().splitlines()[0]
+        first_line = command.strip().split("\n")[0]  # not splitlines(): it also cuts at a CR
         if len(first_line) > 80 or "\n" in command.strip():
             first_line = first_line[:77] + "…"
         return PreparedCall(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from infercode.events import (
 from infercode.output_schema import check_answer
 from infercode.redact import SecretMask
 from infercode.ui.drive import drive
-from infercode.ui.output_formats import RunRecord, event_record, write_line
+from infercode.ui.output_formats import RunRecord, event_record, json_line, write_line
 from infercode.ui.terminal_text import ansi_diff, safe_line, safe_text
 
 EXIT_OK = 0
@@ -197,7 +196,7 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
             shown = safe_text(answer) if sys.stdout.isatty() else answer
             sys.stdout.write(shown.rstrip("\n") + "\n")
         elif answer is not None and options.output_schema is not None:
-            sys.stdout.write(mask.mask(json.dumps(answer, ensure_ascii=False)) + "\n")
+            sys.stdout.write(mask.mask(json_line(answer)) + "\n")
         sys.stdout.flush()
     else:
         duration = time.monotonic() - started
