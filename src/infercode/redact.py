@@ -97,8 +97,12 @@ class StreamMask:
         """The length of the longest end of ``text`` that a secret form starts with."""
         best = 0
         for form in self._mask.forms:
-            for size in range(min(len(form) - 1, len(text)), best, -1):
-                if text.endswith(form[:size]):
-                    best = size
+            # Candidates start with the form's first character, in its last len(form)-1
+            # characters; the leftmost that matches is the longest for this form.
+            index = text.find(form[0], max(len(text) - len(form) + 1, 0))
+            while index != -1 and len(text) - index > best:
+                if form.startswith(text[index:]):
+                    best = len(text) - index
                     break
+                index = text.find(form[0], index + 1)
         return best
