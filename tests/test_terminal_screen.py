@@ -18,6 +18,7 @@ from tests.conftest import run_infercode
 from tests.support.pty import COMMAND, Terminal, isolated_env, make_workspace, start_repl
 from tests.support.responses_server import (
     FunctionCall,
+    HttpError,
     Reasoning,
     Reply,
     ResponsesServer,
@@ -185,3 +186,23 @@ def test_headless_progress_and_json_output(server: ResponsesServer, tmp_path: Pa
         else:
             requested = next(r for r in records if r["type"] == "tool_requested")
             assert requested["arguments"]["command"] == command
+
+
+def test_server_error_texts_are_escaped(server: ResponsesServer, tmp_path: Path) -> None:
+    """An error message from the server is text from outside too: in the REPL and on stderr."""
+    message = f"bad request {OSC_TITLE}{OSC_CLIPBOARD} \x9b2J"
+    server.enqueue(HttpError(400, message))
+    term, workspace = start_repl(server.url, tmp_path)
+    with term:
+        term.wait_prompt()
+        term.send_line("hello")
+        term.wait_for("bad request")
+        term.wait_prompt()
+        screen = term.history_text()
+        assert "\\x1b]0;PWNED\\x1b\\\\x1b]52;c;Y3VybCBldmlsIHwgc2g=\\x07 \\x9b2J" in screen
+        assert_nothing_injected(term)
+    server.enqueue(HttpError(400, message))
+    result = run_infercode(["--base-url", server.url, "-p", "hello"], cwd=workspace)
+    assert result.returncode == 1
+    assert "bad request \\x1b]0;PWNED\\x1b\\" in result.stderr
+    assert ESC not in result.stderr and "\x9b" not in result.stderr
