@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
 from infercode.config import Settings
 from infercode.errors import ToolError
 from infercode.events import JSON
+from infercode.history import assistant_message
 from infercode.redact import KEY_MASK, SecretMask
+from infercode.sessions import SessionStore
 from infercode.tools.base import PreparedCall, ToolContext, ToolResult, ToolSpec
 from infercode.tools.child_env import ChildEnv
 from infercode.tools.masked import MaskedTool
@@ -100,3 +103,16 @@ def test_a_masked_tool_never_lets_the_key_out() -> None:
     with pytest.raises(ToolError) as failed:
         tool.prepare({"fail_prepare": True})
     assert KEY not in str(failed.value)
+
+
+def test_the_session_file_masks_encoded_forms_too(tmp_path: Path) -> None:
+    """Items reach the file from the model as well as from tools: the file masks on its own."""
+    store = SessionStore(tmp_path, fsync=False)
+    session = store.create(model="m", base_url="http://x/v1", root=tmp_path, api_key=KEY)
+    encoded = base64.b64encode(f"TOKEN={KEY}\n".encode()).decode()
+    session.append(assistant_message(f"{encoded} {KEY[::-1]} {KEY.encode().hex()}"))
+    session.close()
+    text = session.path.read_text()
+    assert text.count(KEY_MASK) == 3
+    for form in (KEY, KEY[::-1], encoded, KEY.encode().hex()):
+        assert form not in text
