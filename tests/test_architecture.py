@@ -14,7 +14,13 @@ from pathlib import Path
 import infercode
 
 SRC = Path(infercode.__file__).parent
-BASE = ("infercode", "infercode.errors", "infercode.formatting", "infercode.shell")
+BASE = (
+    "infercode",
+    "infercode.errors",
+    "infercode.formatting",
+    "infercode.redact",
+    "infercode.shell",
+)
 
 #: What each layer may import from infercode (besides itself and the base modules).
 ALLOWED: dict[str, tuple[str, ...]] = {

@@ -132,7 +132,9 @@ def _headless_prompt(print_prompt: str | None, prompt_arg: str | None) -> str:
 
 
 def _fail_usage(message: str, *, json_result: bool = False) -> NoReturn:
-    sys.stderr.write(f"infercode: error: {message}\n")
+    from infercode.ui.terminal_text import safe_text  # a message can quote a file's content
+
+    sys.stderr.write(f"infercode: error: {safe_text(message)}\n")
     if json_result:  # scripts parsing stdout get a well-formed answer even for usage errors
         from infercode.ui.headless.output_formats import error_result, write_line
 

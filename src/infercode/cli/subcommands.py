@@ -17,6 +17,7 @@ import typer
 from infercode.errors import ConfigError
 from infercode.store.session_files import SessionInfo, SessionStore
 from infercode.ui.session_list import format_sessions
+from infercode.ui.terminal_text import safe_text
 
 EXIT_USAGE = 2
 #: What may follow ``--resume`` and be taken as an id (or its prefix) rather than the prompt.
@@ -167,7 +168,7 @@ def config_init_command() -> None:
     try:
         init_config(path)
     except ConfigError as error:  # a usage error, as README's exit codes say
-        sys.stderr.write(f"infercode: error: {error}\n")
+        sys.stderr.write(f"infercode: error: {safe_text(str(error))}\n")
         raise typer.Exit(EXIT_USAGE) from None
     print(path)
 

@@ -15,6 +15,7 @@ from infercode.engine.history import History
 from infercode.engine.instructions import build_instructions
 from infercode.engine.model import ModelClient
 from infercode.errors import ConfigError
+from infercode.redact import SecretMask
 from infercode.tools.registry import build_tools
 from infercode.tools.workspace import Workspace
 from infercode.ui.services import SessionServices
@@ -174,17 +175,22 @@ def run_headless(
     try:
         opened = open_session_or_warn(settings, root, resume)
     except ConfigError as error:
-        sys.stderr.write(f"infercode: error: {error}\n")
+        from infercode.ui.terminal_text import safe_text
+
+        sys.stderr.write(f"infercode: error: {safe_text(str(error))}\n")
         return 2
     services = build_session(settings, root, headless_approver(), opened, text_format=text_format)
     session = services.recorder
     if not options.quiet:
         where = f" · session {session.id}" if session is not None and session.id else ""
-        sys.stderr.write(f"infercode {settings.model} · {root}{where}\n")
+        from infercode.ui.terminal_text import safe_line, safe_text
+
+        sys.stderr.write(safe_line(f"infercode {settings.model} · {root}{where}") + "\n")
         for note in services.notes:
-            sys.stderr.write(f"{note}\n")
+            sys.stderr.write(f"{safe_text(note)}\n")
     if session is not None and session.id:
         options = replace(options, session_id=session.id)
+    options = replace(options, mask=SecretMask([settings.api_key]))
     try:
         return run(services, prompt, options)
     finally:

@@ -10,7 +10,7 @@ before it.
 
 A torn last line (the process died mid-write) is skipped on load and cut off before appending,
 so the file never becomes unreadable. The API key is never written; if it shows up inside an
-item (a tool printed the environment) it is masked.
+item (a tool printed the environment) it is masked, also reversed or base64- or hex-encoded.
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ from infercode import __version__
 from infercode.config.paths import state_dir
 from infercode.engine.events import JSON
 from infercode.engine.history import History, message_text
+from infercode.redact import KEY_MASK as KEY_MASK
+from infercode.redact import SecretMask
 from infercode.tools.workspace import fsync_dir
 
 HEADER_TYPE = "infercode.cli.wiring"
 COMPACTED_TYPE = "infercode.compacted"
 FORMAT_VERSION = 1
-KEY_MASK = "[redacted API key]"
 ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 
 
@@ -113,7 +114,7 @@ class SessionFile:
     def __init__(self, path: Path, stream: IO[bytes], secret: str | None, fsync: bool) -> None:
         self.path = path
         self._stream = stream
-        self._secret = secret if secret and len(secret) >= 8 else None
+        self._mask = SecretMask([secret])
         self._fsync = fsync
 
     @property
@@ -143,8 +144,7 @@ class SessionFile:
 
     def _write(self, records: list[JSON]) -> None:
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        if self._secret is not None and self._secret in text:
-            text = text.replace(self._secret, KEY_MASK)
+        text = self._mask.mask(text)
         self._stream.write(text.encode("utf-8"))
         self._stream.flush()
         if self._fsync:

@@ -6,15 +6,20 @@ from collections.abc import Iterable, Iterator
 
 from infercode.config.settings import Settings
 from infercode.engine.events import JSON
+from infercode.redact import SecretMask
 from infercode.tools.base import Tool, ToolSpec
 from infercode.tools.workspace import Workspace
 
 
 class ToolRegistry:
-    """Tools by name, in the order they were added (the order the model sees them in)."""
+    """Tools by name, in the order they were added (the order the model sees them in).
 
-    def __init__(self, tools: Iterable[Tool] = ()) -> None:
+    With a ``mask``, every tool added is wrapped so that its output never carries the API key.
+    """
+
+    def __init__(self, tools: Iterable[Tool] = (), mask: SecretMask | None = None) -> None:
         self._tools: dict[str, Tool] = {}
+        self._mask = mask
         for tool in tools:
             self.add(tool)
 
@@ -22,6 +27,10 @@ class ToolRegistry:
         name = tool.spec.name
         if name in self._tools:
             raise ValueError(f"a tool named {name!r} is already registered")
+        if self._mask:
+            from infercode.tools.masked import MaskedTool
+
+            tool = MaskedTool(tool, self._mask)
         self._tools[name] = tool
 
     def get(self, name: str) -> Tool | None:
@@ -51,6 +60,7 @@ def build_tools(workspace: Workspace, settings: Settings) -> ToolRegistry:
     """read_file, edit_file and shell, configured from ``settings``."""
     # Imported here so that importing ``infercode.tools.base`` (as the engine and history do)
     # does not pull in subprocess, selectors and difflib.
+    from infercode.tools.child_env import ChildEnv
     from infercode.tools.edit import EditFileTool
     from infercode.tools.read import ReadFileTool
     from infercode.tools.shell import ShellTool
@@ -64,6 +74,8 @@ def build_tools(workspace: Workspace, settings: Settings) -> ToolRegistry:
                 default_timeout_s=settings.shell_timeout_s,
                 max_timeout_s=settings.shell_max_timeout_s,
                 output_limit=settings.output_limit("shell"),
+                env=ChildEnv.for_settings(settings),
             ),
-        ]
+        ],
+        mask=SecretMask([settings.api_key]),
     )

@@ -20,6 +20,7 @@ from typing import Literal
 from infercode.engine.events import JSON
 from infercode.errors import ToolError
 from infercode.tools.base import PreparedCall, ToolContext, ToolResult, ToolSpec, require_str
+from infercode.tools.child_env import ChildEnv
 from infercode.tools.output import HeadTailBuffer
 from infercode.tools.workspace import Workspace
 
@@ -140,8 +141,10 @@ class ShellTool:
         default_timeout_s: int = 120,
         max_timeout_s: int = 600,
         output_limit: int = 30_000,
+        env: ChildEnv | None = None,
     ) -> None:
         self.workspace = workspace
+        self.env = env if env is not None else ChildEnv()  # never the API key (child_env.py)
         self.default_timeout_s = default_timeout_s
         self.max_timeout_s = max_timeout_s
         self.output_limit = output_limit
@@ -163,7 +166,7 @@ class ShellTool:
             )
         seconds = int(timeout)
         root = self.workspace.root
-        first_line = command.strip().splitlines()[0]
+        first_line = command.strip().split("\n")[0]  # not splitlines(): it also cuts at a CR
         if len(first_line) > 80 or "\n" in command.strip():
             first_line = first_line[:77] + "…"
         return PreparedCall(
@@ -184,7 +187,7 @@ class ShellTool:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, **QUIET_ENV},
+                env=self.env.build(QUIET_ENV),
             )
         except OSError as exc:
             raise ToolError(f"Cannot start bash: {exc}") from None

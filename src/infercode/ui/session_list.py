@@ -6,14 +6,16 @@ import time
 
 from infercode.formatting import age, size_text
 from infercode.store.session_files import SessionInfo
+from infercode.ui.terminal_text import safe_line
 
 
 def describe(info: SessionInfo, now: float, *, with_root: bool = False, width: int = 60) -> str:
     """One line per session: id, age, size, first prompt (and the workspace with ``--all``)."""
-    prompt = info.first_prompt or "(no prompt)"
+    # The first prompt may be a piped file's text: shown through the terminal choke point.
+    prompt = safe_line(info.first_prompt or "(no prompt)")
     if len(prompt) > width:
         prompt = prompt[: width - 1] + "…"
-    where = f"  [{info.root}]" if with_root else ""
+    where = f"  [{safe_line(str(info.root))}]" if with_root else ""
     return (
         f"{info.id}  {age(now - info.modified):>8}  {info.items:>4} items  "
         f"{size_text(info.size_bytes):>7}  {prompt}{where}"

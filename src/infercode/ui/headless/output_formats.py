@@ -8,6 +8,8 @@ one object at the end. Both end with the same ``result`` object, also on failure
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -152,9 +154,25 @@ class RunRecord:
         }
 
 
-def write_line(out: TextIO, record: JSON) -> None:
-    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+def write_line(out: TextIO, record: JSON, mask: Callable[[str], str] | None = None) -> None:
+    """One JSON line; ``mask`` hides the API key in it (the key is plain JSON-safe text)."""
+    line = json_line(record)
+    out.write((mask(line) if mask is not None else line) + "\n")
     out.flush()
+
+
+#: What ``json.dumps(ensure_ascii=False)`` leaves raw but a terminal may act on: DEL, C1
+#: controls, bidi controls, line separators. Only ever inside JSON strings.
+_JSON_RAW_CONTROL = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+
+
+def json_line(record: object) -> str:
+    """``record`` as one line of JSON that is safe on a terminal and decodes to the same data:
+    json escapes C0 controls itself; the rest that a terminal acts on become ``\\uXXXX`` too."""
+    line = json.dumps(record, ensure_ascii=False)
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
 
 
 def error_result(message: str, exit_code: int) -> JSON:

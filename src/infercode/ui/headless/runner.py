@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
@@ -16,15 +15,20 @@ from infercode.engine.events import (
     Event,
     MessageDone,
     Notice,
+    ReasoningDelta,
+    ReasoningDone,
+    TextDelta,
     ToolDecided,
     ToolFinished,
     ToolRequested,
     TurnFinished,
 )
 from infercode.engine.output_schema import check_answer
+from infercode.redact import SecretMask
 from infercode.ui.drive import drive
-from infercode.ui.headless.output_formats import RunRecord, event_record, write_line
+from infercode.ui.headless.output_formats import RunRecord, event_record, json_line, write_line
 from infercode.ui.services import SessionServices
+from infercode.ui.terminal_text import ansi_diff, safe_line, safe_text
 
 if TYPE_CHECKING:
     from infercode.git.checkpoints import Checkpoints
@@ -62,9 +66,10 @@ class ProgressPrinter:
     printed on stdout, by the runner.
     """
 
-    def __init__(self, out: TextIO, quiet: bool = False) -> None:
+    def __init__(self, out: TextIO, quiet: bool = False, mask: SecretMask | None = None) -> None:
         self.out = out
         self.quiet = quiet
+        self.mask = mask if mask is not None else SecretMask()
         self._last_message = ""
 
     def __call__(self, event: Event) -> None:
@@ -77,32 +82,33 @@ class ProgressPrinter:
                 self._write(self._last_message.rstrip())
                 self._last_message = ""
             outside = " [OUTSIDE THE WORKSPACE]" if event.outside_workspace else ""
-            self._write(f"→ {event.call.name}: {event.summary}{outside}")
+            self._write(f"→ {safe_line(event.call.name)}: {safe_line(event.summary)}{outside}")
         elif isinstance(event, ToolDecided):
             if event.decision not in ("approved", "approved_by_rule"):
                 self._write(f"  {DECISION_WORDS[event.decision]}")
         elif isinstance(event, ToolFinished):
             mark = "✓" if event.ok else "✗"
             timing = f" ({event.duration_s:.1f}s)" if event.duration_s >= 0.1 else ""
-            self._write(f"  {mark} {event.summary or ('ok' if event.ok else 'failed')}{timing}")
+            summary = safe_line(event.summary or ("ok" if event.ok else "failed"))
+            self._write(f"  {mark} {summary}{timing}")
             if not event.ok and event.summary in ("invalid", "error", "crashed"):
-                self._write(
-                    "    " + event.output.strip().splitlines()[0][:200] if event.output else ""
-                )
+                first = event.output.strip().split("\n")[0][:200]
+                self._write("    " + safe_line(first) if event.output else "")
         elif isinstance(event, Notice):
             self._write(event.text)
         elif isinstance(event, Compacted):
             self._write(compacted_text(event))
 
     def _write(self, line: str) -> None:
-        self.out.write(line + "\n")
+        # Every progress line passes the terminal choke point: it carries model and tool text.
+        self.out.write(safe_text(self.mask.mask(line)) + "\n")
         self.out.flush()
 
 
 def report_end(finished: TurnFinished, err: TextIO) -> None:
     """The closing line on stderr for anything but plain success."""
     if finished.status in ("failed", "max_turns"):
-        err.write(f"infercode: error: {finished.error}\n")
+        err.write(f"infercode: error: {safe_text(str(finished.error))}\n")
     elif finished.status == "interrupted":
         err.write("infercode: interrupted\n")
     elif finished.denied_calls:
@@ -111,6 +117,30 @@ def report_end(finished: TurnFinished, err: TextIO) -> None:
             "--allow read,edit,shell (the kinds you trust) or --yes to approve them\n"
         )
     err.flush()
+
+
+class MaskedDeltas:
+    """Deltas of model text with the API key masked across delta boundaries: a key split over
+    two ``text_delta`` lines would be whole again for a consumer that joins them."""
+
+    def __init__(self, mask: SecretMask) -> None:
+        self.text = mask.stream()
+        self.reasoning = mask.stream()
+
+    def __call__(self, event: Event) -> list[Event]:
+        if isinstance(event, TextDelta):
+            text = self.text.feed(event.text)
+            return [TextDelta(text)] if text else []
+        if isinstance(event, ReasoningDelta):
+            text = self.reasoning.feed(event.text)
+            return [ReasoningDelta(text)] if text else []
+        if isinstance(event, MessageDone):
+            rest = self.text.flush()
+            return [TextDelta(rest), event] if rest else [event]
+        if isinstance(event, ReasoningDone):
+            rest = self.reasoning.flush()
+            return [ReasoningDelta(rest), event] if rest else [event]
+        return [event]
 
 
 OutputFormat = Literal["text", "json", "stream-json"]
@@ -125,6 +155,9 @@ class HeadlessOptions:
     last_message_file: Path | None = None
     session_id: str | None = None
     show_diff: bool = False
+    #: The API key (and its encoded forms) masked in everything written (tools mask it at the
+    #: source already; this also covers model text).
+    mask: SecretMask = field(default_factory=SecretMask)
 
 
 def run(services: SessionServices, prompt: str, options: HeadlessOptions) -> int:
@@ -134,15 +167,20 @@ def run(services: SessionServices, prompt: str, options: HeadlessOptions) -> int
     """
     started = time.monotonic()
     record = RunRecord(session_id=options.session_id)
-    progress = ProgressPrinter(sys.stderr, options.quiet or options.output_format == "stream-json")
+    mask = options.mask
+    quiet = options.quiet or options.output_format == "stream-json"
+    progress = ProgressPrinter(sys.stderr, quiet, mask)
+
+    deltas = MaskedDeltas(mask)
 
     def handle(event: Event) -> None:
         record.observe(event)
         progress(event)
         if options.output_format == "stream-json":
-            line = event_record(event)
-            if line is not None:
-                write_line(sys.stdout, line)
+            for masked in deltas(event):
+                line = event_record(masked)
+                if line is not None:
+                    write_line(sys.stdout, line, mask.mask)
 
     finished = drive(services.agent.run_turn(prompt), handle)
     code = exit_code(finished)
@@ -152,23 +190,27 @@ def run(services: SessionServices, prompt: str, options: HeadlessOptions) -> int
         answer, error = check_answer(finished.final_text, options.output_schema)
         if error is not None:
             code = EXIT_FAILED
-            sys.stderr.write(f"infercode: error: {error}\n")
+            sys.stderr.write(f"infercode: error: {safe_text(error)}\n")
     if options.last_message_file is not None and finished.final_text:
-        _write_last_message(options.last_message_file, finished.final_text)
+        _write_last_message(options.last_message_file, mask.mask(finished.final_text))
     if options.output_format == "text":
         if isinstance(answer, str) and answer:
-            sys.stdout.write(answer.rstrip("\n") + "\n")
+            # On a terminal the answer passes the choke point; into a pipe or a file it is data.
+            answer = mask.mask(answer)
+            shown = safe_text(answer) if sys.stdout.isatty() else answer
+            sys.stdout.write(shown.rstrip("\n") + "\n")
         elif answer is not None and options.output_schema is not None:
-            sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            sys.stdout.write(mask.mask(json_line(answer)) + "\n")
         sys.stdout.flush()
     else:
         duration = time.monotonic() - started
         if options.output_format == "stream-json" and error:
-            write_line(sys.stdout, {"type": "error", "message": error, "kind": finished.error_kind})
+            failure: JSON = {"type": "error", "message": error, "kind": finished.error_kind}
+            write_line(sys.stdout, failure, mask.mask)
         result = record.result(
             finished, exit_code=code, duration_s=duration, result=answer, error=error
         )
-        write_line(sys.stdout, result)
+        write_line(sys.stdout, result, mask.mask)
     if options.show_diff:
         print_session_diff(services.checkpoints, sys.stderr)
     report_end(finished, sys.stderr)
@@ -182,11 +224,16 @@ def print_session_diff(checkpoints: Checkpoints | None, out: TextIO) -> None:
     if checkpoints is None:
         return
     try:
-        diff = checkpoints.diff(color=out.isatty())
+        # Uncolored from git, colored here: file content in it must pass the choke point, and
+        # git's own color codes would not survive it.
+        diff = checkpoints.diff(color=False)
     except CheckpointError as error:
-        out.write(f"infercode: cannot show the diff: {error}\n")
+        out.write(f"infercode: cannot show the diff: {safe_text(str(error))}\n")
         return
-    out.write(diff if diff else "infercode: no files changed\n")
+    if not diff:
+        out.write("infercode: no files changed\n")
+    else:
+        out.write(ansi_diff(diff) + "\n" if out.isatty() else safe_text(diff, strict=True))
     out.flush()
 
 
@@ -195,4 +242,5 @@ def _write_last_message(path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
     except OSError as error:
-        sys.stderr.write(f"infercode: warning: cannot write {path}: {error.strerror}\n")
+        where = safe_line(str(path))
+        sys.stderr.write(f"infercode: warning: cannot write {where}: {error.strerror!s}\n")

@@ -11,6 +11,7 @@ import io
 from typing import TextIO
 
 from infercode.engine.approval import ApprovalRequest, Decision, Rule
+from infercode.ui.terminal_text import safe_line, safe_text
 
 CHOICES = "[y] yes  [n] no  [a] {always}  [m] no, with a message to the model"
 
@@ -70,14 +71,14 @@ class TtyApprover:
 
     def decide(self, request: ApprovalRequest) -> Decision:
         rule = always_rule(request)
-        self._say(f"\n{request.call.name}: {request.summary}")
+        self._say(f"\n{safe_line(request.call.name)}: {safe_line(request.summary)}")
         if request.outside_workspace:
             self._say("!! this path is OUTSIDE the workspace")
         if request.detail:
-            self._say(request.detail.rstrip())
+            self._say(safe_text(request.detail.rstrip(), strict=True))
         if request.note:
             self._say(f"!! asked because {request.note}")
-        self._say(CHOICES.format(always=always_text(request, rule)))
+        self._say(CHOICES.format(always=safe_line(always_text(request, rule))))
         while True:
             answer = self._ask("Allow? ").strip().lower()
             if answer in ("y", "yes"):
@@ -92,7 +93,7 @@ class TtyApprover:
             self._say("Answer y, n, a or m.")
 
     def _say(self, text: str) -> None:
-        self.tty.write(text + "\n")
+        self.tty.write(safe_text(text, strict=True) + "\n")
         self.tty.flush()
 
     def _ask(self, prompt: str) -> str:

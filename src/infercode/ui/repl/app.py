@@ -38,6 +38,7 @@ from infercode.ui.repl.recap import redraw
 from infercode.ui.repl.toolbar import BranchCache, short_path, toolbar_text
 from infercode.ui.repl.view import TurnView
 from infercode.ui.services import SessionServices
+from infercode.ui.terminal_text import safe_console, safe_line, safe_text
 
 EXIT_OK = 0
 DOUBLE_INTERRUPT_S = 2.0
@@ -114,7 +115,11 @@ class Repl:
         console: Console | None = None,
     ) -> None:
         """``build`` makes the session around the approver the REPL asks with (cli/wiring.py)."""
-        self.console = console if console is not None else Console(highlight=False)
+        if console is None:
+            from infercode.redact import SecretMask
+
+            console = safe_console(SecretMask([settings.api_key]))
+        self.console = console
         self.view = TurnView(
             self.console,
             show_reasoning=lambda: self.state.show_reasoning,
@@ -165,7 +170,9 @@ class Repl:
         branch = self.branch.get()
         title = Text(f"infercode {__version__}", style="bold")
         title.append(
-            f" · {self.state.settings.model} · {where}" + (f" ({branch})" if branch else "")
+            safe_line(
+                f" · {self.state.settings.model} · {where}" + (f" ({branch})" if branch else "")
+            )
         )
         self.console.print(title, highlight=False)
         self.console.print(
@@ -176,7 +183,7 @@ class Repl:
         session = self._session()
         self._banner()
         for note in self.services.notes:
-            self.console.print(Text(note, style="dim"), highlight=False)
+            self.console.print(Text(safe_text(note), style="dim"), highlight=False)
         self._redraw()
         # What the first turn needs is loaded once the prompt is drawn, while the user types.
         session.app.after_render += self._warm_up
@@ -270,7 +277,7 @@ class Repl:
     def _send(self, text: str) -> None:
         message, notes = expand_attachments(text, self.state.root)
         for note in notes:
-            self.console.print(Text(f"  {note}", style="dim"), highlight=False)
+            self.console.print(Text(f"  {safe_text(note)}", style="dim"), highlight=False)
         with quiet_input():
             try:
                 finished = drive(self.state.agent.run_turn(message), self.view)

@@ -18,6 +18,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from infercode.ui.repl.commands.registry import CommandRegistry, ReplState
+from infercode.ui.terminal_text import safe_line
 
 if TYPE_CHECKING:
     import pathspec
@@ -132,7 +133,8 @@ class ReplCompleter(Completer):
         word = document.get_word_before_cursor(WORD=True)
         if word.startswith("@"):
             for path in self.files.match(word[1:]):
-                yield Completion("@" + path, start_position=-len(word), display=path)
+                # A workspace file name can hold control characters: shown escaped.
+                yield Completion("@" + path, start_position=-len(word), display=safe_line(path))
 
     def _command_completions(self, text: str) -> Iterable[Completion]:
         name, space, arg = text.partition(" ")
@@ -151,7 +153,7 @@ class ReplCompleter(Completer):
             return
         for value in found.complete(self.state):
             if value.lower().startswith(arg.lower()):
-                yield Completion(value, start_position=-len(arg))
+                yield Completion(value, start_position=-len(arg), display=safe_line(value))
 
 
 def _fence(content: str) -> str:

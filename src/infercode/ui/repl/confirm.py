@@ -24,6 +24,7 @@ from rich.text import Text
 from infercode.engine.approval import ApprovalRequest, Decision, Rule
 from infercode.ui.headless.tty_approver import always_rule
 from infercode.ui.repl.render import colored_diff
+from infercode.ui.terminal_text import safe_line, safe_rich
 
 QUESTIONS = {"read": "Read it?", "edit": "Apply this edit?", "shell": "Run this command?"}
 STYLE = Style.from_dict(
@@ -104,7 +105,9 @@ class ConfirmApprover:
         if key == "y":
             return Decision(allow=True)
         if key == "a" and rule is not None:
-            self.console.print(Text(f"  approved {rule.describe()} for this session", "dim"))
+            self.console.print(
+                Text(f"  approved {safe_line(rule.describe())} for this session", "dim")
+            )
             return Decision(allow=True, remember=rule)
         if key == "e" and request.shell_command is not None:
             return self._edit(request.shell_command)
@@ -138,16 +141,20 @@ class ConfirmApprover:
             for line in colored_diff(request.detail).split("\n"):
                 self.console.print(Text("  ") + line, highlight=False, soft_wrap=True)
         elif request.kind == "shell":
-            lines = request.detail.splitlines()
+            # Split at newlines only: splitlines() would also break at a CR or a form feed and
+            # show one command as two innocent-looking lines.
+            lines = request.detail.rstrip("\n").split("\n")
             where = lines.pop() if len(lines) > 1 and lines[-1].startswith("(") else ""
             if lines == [request.summary]:
                 lines = []  # the tool line above already shows the whole command
             for command in lines:
-                self.console.print(Text(f"  {command}", "bold"), highlight=False, soft_wrap=True)
+                line = Text("  ") + safe_rich(command, "bold")
+                self.console.print(line, highlight=False, soft_wrap=True)
             if where:
-                self.console.print(Text(f"  {where}", style="dim"), highlight=False)
+                self.console.print(Text("  ") + safe_rich(where, "dim"), highlight=False)
         elif request.outside_workspace and request.detail:
-            self.console.print(Text(f"  {request.detail}", style="bold red"), highlight=False)
+            line = Text("  ") + safe_rich(request.detail, "bold red")
+            self.console.print(line, highlight=False)
 
     @staticmethod
     def _keys(request: ApprovalRequest, rule: Rule | None) -> dict[str, str]:
@@ -170,7 +177,7 @@ class ConfirmApprover:
             ("", " no (+ message)  "),
         ]
         if rule is not None:
-            parts += [("class:key", "a"), ("", f" always allow {rule.describe()}  ")]
+            parts += [("class:key", "a"), ("", f" always allow {safe_line(rule.describe())}  ")]
         if request.shell_command is not None:
             parts += [("class:key", "e"), ("", " edit  ")]
         parts += [("class:dim", "Ctrl-C stop"), ("", " › ")]

@@ -29,6 +29,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from infercode.ui.terminal_text import pieces, safe_text
+
 if TYPE_CHECKING:
     from rich.markdown import Markdown
 
@@ -125,7 +127,9 @@ def _blank(line: Line) -> bool:
 
 
 def render_markdown(console: Console, text: str, width: int) -> list[Line]:
-    markdown = markdown_type()(text, code_theme=CODE_THEME, hyperlinks=False)
+    # markdown-it passes control characters through (in text and code blocks alike): escape
+    # them in the source. Their visible forms (a backslash and a letter) are not markdown.
+    markdown = markdown_type()(safe_text(text), code_theme=CODE_THEME, hyperlinks=False)
     options = console.options.update(width=max(width, 10), height=None)
     lines = [trim_line(line) for line in console.render_lines(markdown, options, pad=False)]
     while lines and _blank(lines[-1]):
@@ -137,7 +141,7 @@ def render_markdown(console: Console, text: str, width: int) -> list[Line]:
 
 def render_plain(console: Console, text: str, width: int, style: str) -> list[Line]:
     options = console.options.update(width=max(width, 10), height=None)
-    rendered = Text(text, style=style, end="")
+    rendered = Text(safe_text(text), style=style, end="")
     return [trim_line(line) for line in console.render_lines(rendered, options, pad=False)]
 
 
@@ -362,7 +366,10 @@ def plain_stream(
 
 
 def colored_diff(diff: str, max_lines: int = 400) -> Text:
-    """A unified diff with the usual colors (headers bold, hunks cyan, + green, - red)."""
+    """A unified diff with the usual colors (headers bold, hunks cyan, + green, - red).
+
+    The diff shows file content the model wrote: control and invisible characters in it are
+    shown escaped (in reverse video), so an injected ``ESC [2K`` cannot hide a line."""
     text = Text()
     lines = diff.rstrip("\n").split("\n")
     shown = lines[:max_lines]
@@ -377,7 +384,9 @@ def colored_diff(diff: str, max_lines: int = 400) -> Text:
             style = "red"
         else:
             style = ""
-        text.append(line + "\n", style=style)
+        for piece, escaped in pieces(line.removesuffix("\r"), strict=True):
+            text.append(piece, style=f"{style} reverse".strip() if escaped else style)
+        text.append("\n", style=style)
     if len(lines) > max_lines:
         text.append(f"… {len(lines) - max_lines} more diff lines not shown\n", style="dim")
     text.rstrip()

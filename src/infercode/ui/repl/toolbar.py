@@ -8,6 +8,7 @@ from pathlib import Path
 
 from infercode.formatting import format_tokens
 from infercode.git.plumbing import current_branch
+from infercode.ui.terminal_text import safe_line
 
 BRANCH_TTL_S = 2.0
 
@@ -49,4 +50,5 @@ def toolbar_text(model: str, root: Path, branch: str | None, used: int, window: 
     where = compact_path(root) + (f" ({branch})" if branch else "")
     share = f" ({100 * used / window:.0f}%)" if window else ""
     tokens = f"{format_tokens(used)} / {format_tokens(window)} tokens{share}"
-    return f" {model} · {tokens} · {where} "
+    # A directory or branch name can carry control characters: through the choke point.
+    return safe_line(f" {model} · {tokens} · {where} ")

@@ -44,6 +44,7 @@ from infercode.ui.repl.render import (
     markdown_stream,
     plain_stream,
 )
+from infercode.ui.terminal_text import safe_line, safe_rich, safe_text
 
 #: Live refreshes per second: this is the render throttle for the tail (at most one render per
 #: 50 ms, however fast deltas arrive).
@@ -51,15 +52,15 @@ REFRESH_HZ = 20
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 LIVE_SHELL_LINES = 8
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def clean_output_line(line: str) -> str:
-    """A line of command output as it would look: colors dropped, ``\\r`` overwrites applied."""
+    """A line of command output as it would look: colors dropped, ``\\r`` overwrites applied
+    (a progress bar shows its last state), any other control character shown escaped."""
     line = _ANSI.sub("", line)
     if "\r" in line.rstrip("\r"):
         line = line.rstrip("\r").rsplit("\r", 1)[1]
-    return _CONTROL.sub("", line.expandtabs(4))
+    return safe_text(line.rstrip("\r").expandtabs(4), strict=True)
 
 
 class ShellOutput:
@@ -282,16 +283,16 @@ class TurnView:
             self._on_finished(event)
         elif isinstance(event, Notice):
             self.pause()
-            self._print("notice", Text(event.text, style="dim"))
+            self._print("notice", Text(safe_text(event.text), style="dim"))
         elif isinstance(event, Compacted):
             self.pause()
-            self._print("notice", Text(compacted_text(event), style="dim"))
+            self._print("notice", Text(safe_text(compacted_text(event)), style="dim"))
         elif isinstance(event, TurnFinished):
             self._on_turn_finished(event)
 
     def _print_request(self, event: ToolRequested) -> None:
         line = Text("● ", style="bold cyan")
-        line.append(event.summary, style="bold")
+        line.append_text(safe_rich(event.summary, "bold", line=True))
         if event.outside_workspace:
             line.append("  ⚠ outside the workspace", style="bold red")
         self._print("tool", line)
@@ -304,7 +305,7 @@ class TurnView:
         elif event.decision == "denied_by_rule":
             self._print("tool", Text("  refused by a deny_shell rule (not asked)", style="yellow"))
         elif event.decision == "denied" and event.message:
-            self._print("tool", Text(f"  told the model: {event.message}", style="dim"))
+            self._print("tool", Text(f"  told the model: {safe_line(event.message)}", style="dim"))
 
     def _on_finished(self, event: ToolFinished) -> None:
         request = self._requests.pop(event.call.call_id, None)
@@ -315,14 +316,14 @@ class TurnView:
         if request is not None and summary == request.summary:
             summary = "applied" if request.kind == "edit" else "done"
         line = Text(f"  {'✓' if event.ok else '✗'} ", style="green" if event.ok else "red")
-        line.append(summary)
+        line.append(safe_line(summary))
         shell = request is not None and request.kind == "shell"
         if not shell and event.duration_s >= 1.0:  # a shell summary has its own time
             line.append(f" ({event.duration_s:.1f}s)", style="dim")
         self._print("tool", line)
         if not event.ok and event.summary in ("invalid", "error", "crashed") and event.output:
-            first = event.output.strip().splitlines()[0][:300]
-            self._print("tool", Text(f"    {first}", style="dim"))
+            first = event.output.strip().split("\n")[0][:300]
+            self._print("tool", Text(f"    {safe_line(first)}", style="dim"))
 
     def _print_shell_output(self, interrupted: bool = False) -> None:
         shell, self.shell = self.shell, None
@@ -344,9 +345,9 @@ class TurnView:
         if event.status == "interrupted":
             self._print("end", Text("⏹ interrupted", style="yellow"))
         elif event.status == "failed":
-            self._print("end", Text(f"error: {event.error}", style="bold red"))
+            self._print("end", Text(f"error: {safe_text(str(event.error))}", style="bold red"))
         elif event.status == "max_turns":
-            self._print("end", Text(str(event.error), style="yellow"))
+            self._print("end", Text(safe_text(str(event.error)), style="yellow"))
         self._block = ""
         self._requests.clear()
 

@@ -9,6 +9,7 @@ from infercode.formatting import format_tokens
 from infercode.ui.repl.commands.checkpoint import add_git_commands
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ExitRepl, ReplState
 from infercode.ui.repl.commands.session import add_session_commands
+from infercode.ui.terminal_text import safe_line, safe_text
 
 KEYS_HELP = """\
 Enter sends · Alt-Enter or Ctrl-J: new line · Up/Down: history · Ctrl-R: search history
@@ -47,17 +48,20 @@ def _model(state: ReplState, arg: str) -> None:
             mark = "*" if name == state.settings.model else " "
             window = state.settings.context_windows.get(name)
             extra = f"  ({format_tokens(window)} context)" if window else ""
-            state.console.print(Text(f"{mark} {name}{extra}"), highlight=False)
+            state.console.print(Text(f"{mark} {safe_line(name)}{extra}"), highlight=False)
         state.console.print(Text("/model NAME switches.", style="dim"))
         return
     if state._models and arg not in state._models:
         # Many servers list only some of the models they serve: warn, and switch all the same.
         state.console.print(
-            Text(f"Unknown model {arg!r}: not in the server's list; using it anyway.", "yellow")
+            Text(
+                safe_text(f"Unknown model {arg!r}: not in the server's list; using it anyway."),
+                "yellow",
+            )
         )
     state.set_model(arg)
     context = format_tokens(state.settings.context_window())
-    state.console.print(Text(f"Model: {arg} ({context} context)", style="dim"))
+    state.console.print(Text(f"Model: {safe_line(arg)} ({context} context)", style="dim"))
 
 
 def _usage(state: ReplState, arg: str) -> None:

@@ -6,6 +6,8 @@ from rich.text import Text
 
 from infercode.git.checkpoints import CheckpointError, Checkpoints, UndoRefused
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ReplState
+from infercode.ui.repl.render import colored_diff
+from infercode.ui.terminal_text import safe_line, safe_text
 
 #: Tells the model, in history, that its earlier edits are gone, so it does not build on them.
 UNDO_NOTE = "[infercode] The user ran /undo. {message} Those files are back as they were before."
@@ -28,16 +30,17 @@ def diff(state: ReplState, arg: str) -> None:
             state.console.print(Text("Use /diff or /diff TURN (a turn number).", style="yellow"))
             return
         since = int(arg)
-    color = state.console.color_system is not None and not state.console.no_color
     try:
-        text = checkpoints.diff(since_turn=since, color=color)
+        # Uncolored from git and colored by ``colored_diff``: the file content in it passes the
+        # terminal choke point (``Text.from_ansi`` would interpret escapes the model wrote).
+        text = checkpoints.diff(since_turn=since)
     except CheckpointError as error:
-        state.console.print(Text(f"Cannot show the diff: {error}", style="red"))
+        state.console.print(Text(f"Cannot show the diff: {safe_text(str(error))}", style="red"))
         return
     if not text:
         state.console.print(Text("infercode has changed no files in this session.", style="dim"))
         return
-    state.console.print(Text.from_ansi(text.rstrip("\n")) if color else Text(text.rstrip("\n")))
+    state.console.print(colored_diff(text, max_lines=1_000_000), highlight=False)
     turns = ", ".join(f"{t.number} ({t.summary()})" for t in checkpoints.turns)
     state.console.print(Text(f"Turns with changes: {turns}. /diff N shows from turn N.", "dim"))
 
@@ -49,10 +52,10 @@ def undo(state: ReplState, arg: str) -> None:
     try:
         result = checkpoints.undo()
     except UndoRefused as refused:
-        state.console.print(Text(refused.reason, style="yellow"), highlight=False)
+        state.console.print(Text(safe_text(refused.reason), style="yellow"), highlight=False)
         return
     except CheckpointError as error:
-        state.console.print(Text(f"Undo failed: {error}", style="red"), highlight=False)
+        state.console.print(Text(f"Undo failed: {safe_text(str(error))}", style="red"))
         return
     if result.turn is None:
         state.console.print(Text(result.message, style="dim"))
@@ -63,8 +66,9 @@ def undo(state: ReplState, arg: str) -> None:
         ("recreated", result.recreated, "green"),
     ):
         for path in paths:
-            state.console.print(Text(f"  {label:<9} {path}", style=style), highlight=False)
-    state.console.print(Text(result.message, style="dim"), highlight=False)
+            line = Text(f"  {label:<9} {safe_line(str(path))}", style=style)
+            state.console.print(line, highlight=False)
+    state.console.print(Text(safe_text(result.message), style="dim"), highlight=False)
     state.agent.note(UNDO_NOTE.format(message=result.message))
 
 

@@ -12,6 +12,7 @@ from infercode.store.session_files import SessionInfo
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ReplState
 from infercode.ui.repl.recap import redraw
 from infercode.ui.session_list import format_sessions
+from infercode.ui.terminal_text import safe_text
 
 LISTED = 15
 
@@ -25,7 +26,7 @@ def _others(state: ReplState) -> list[SessionInfo]:
 
 
 def _say(state: ReplState, text: str, style: str = "dim") -> None:
-    state.console.print(Text(text, style=style), highlight=False)
+    state.console.print(Text(safe_text(text), style=style), highlight=False)
 
 
 def resume(state: ReplState, arg: str) -> None:
