@@ -22,6 +22,7 @@ from infercode.events import (
     ToolRequested,
     TurnFinished,
 )
+from infercode.exit_signals import CaughtSignal, catch_exit_signals
 from infercode.output_schema import check_answer
 from infercode.ui.drive import drive
 from infercode.ui.output_formats import RunRecord, event_record, write_line
@@ -140,8 +141,22 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
             if line is not None:
                 write_line(sys.stdout, line)
 
-    finished = drive(agent.run_turn(prompt), handle)
-    code = exit_code(finished)
+    # SIGTERM/SIGHUP stop the turn as Ctrl-C does (the engine answers the call it was running);
+    # the run then ends with 143/129. A signal after the turn ends it from wherever it lands.
+    with catch_exit_signals() as caught:
+        finished = drive(agent.run_turn(prompt), handle)
+        return _conclude(agent, finished, options, record, started, caught)
+
+
+def _conclude(
+    agent: Agent,
+    finished: TurnFinished,
+    options: HeadlessOptions,
+    record: RunRecord,
+    started: float,
+    caught: CaughtSignal,
+) -> int:
+    code = exit_code(finished) if caught.exit_code is None else caught.exit_code
     answer: object = finished.final_text if finished.status != "interrupted" else None
     error = finished.error
     if options.output_schema is not None and code in (EXIT_OK, EXIT_DENIED):
@@ -167,7 +182,11 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
         write_line(sys.stdout, result)
     if options.show_diff:
         print_session_diff(agent, sys.stderr)
-    report_end(finished, sys.stderr)
+    if caught.exit_code is not None:
+        sys.stderr.write(f"infercode: stopped by {caught.name}\n")
+        sys.stderr.flush()
+    else:
+        report_end(finished, sys.stderr)
     return code
 
 

@@ -7,6 +7,7 @@ imported in a background thread while the user types the first message (it costs
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 import threading
@@ -30,6 +31,7 @@ from infercode import __version__
 from infercode.checkpoint_hooks import CheckpointHooks
 from infercode.config import Settings
 from infercode.errors import ModelError
+from infercode.exit_signals import Terminated, catch_exit_signals
 from infercode.model import ModelClient, ModelRequest, ModelStream
 from infercode.recorder import open_session_or_warn
 from infercode.session import build_agent
@@ -118,7 +120,8 @@ def quiet_input() -> Iterator[None]:
     try:
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSANOW, saved)
+        with contextlib.suppress(termios.error, OSError):  # the terminal may have hung up
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 def key_bindings() -> KeyBindings:
@@ -233,26 +236,33 @@ class Repl:
             self.console.print(Text(note, style="dim"), highlight=False)
         # What the first turn needs is loaded once the prompt is drawn, while the user types.
         session.app.after_render += self._warm_up
-        try:
-            if first_message and first_message.strip():
-                self._warm_up()
-                self.console.print(Text("› ", style="bold") + Text(first_message), highlight=False)
-                self._handle(first_message)
-            while True:
-                try:
-                    text = session.prompt(PROMPT)
-                except KeyboardInterrupt:
-                    if self._second_interrupt():
-                        return EXIT_OK
-                    continue
-                except EOFError:
-                    return EXIT_OK
-                self._handle(text)
-        except ExitRepl as done:
-            return done.code
-        finally:
-            if self.opened is not None:
-                self.opened.recorder.close()
+        # SIGTERM/SIGHUP stop a running turn as Ctrl-C does, then leave with 143/129.
+        with catch_exit_signals() as caught:
+            try:
+                if first_message and first_message.strip():
+                    self._warm_up()
+                    self.console.print(
+                        Text("› ", style="bold") + Text(first_message), highlight=False
+                    )
+                    self._handle(first_message)
+                while caught.exit_code is None:
+                    try:
+                        text = session.prompt(PROMPT)
+                    except KeyboardInterrupt:
+                        if caught.exit_code is not None or self._second_interrupt():
+                            break
+                        continue
+                    except EOFError:
+                        break
+                    self._handle(text)
+            except ExitRepl as done:
+                return done.code
+            except Terminated:
+                pass  # landed outside a turn (in a command, or the REPL's own code)
+            finally:
+                if self.opened is not None:
+                    self.opened.recorder.close()
+            return caught.exit_code if caught.exit_code is not None else EXIT_OK
 
     def _warm_up(self, _app: object = None) -> None:
         """Import openai and build its client, take the first checkpoint snapshot and load the
