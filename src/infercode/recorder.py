@@ -17,6 +17,7 @@ from infercode.config import Settings
 from infercode.errors import ConfigError
 from infercode.events import JSON
 from infercode.history import History
+from infercode.private_paths import reason
 from infercode.sessions import SessionFile, SessionStore
 
 
@@ -143,5 +144,5 @@ def open_session_or_warn(
     except OSError as error:
         if resume is not None:
             raise ConfigError(f"cannot resume {resume}: {error.strerror or error}") from None
-        sys.stderr.write(f"infercode: warning: this session is not recorded: {error}\n")
+        sys.stderr.write(f"infercode: warning: this session is not recorded: {reason(error)}\n")
         return None

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from infercode import __version__
 from infercode.events import JSON
 from infercode.history import History, message_text
+from infercode.private_paths import private_dir
 from infercode.workspace import fsync_dir
 
 STATE_ENV = "INFERCODE_STATE_DIR"
@@ -193,7 +194,7 @@ class SessionStore:
     def create(
         self, *, model: str, base_url: str, root: Path, api_key: str | None = None
     ) -> SessionFile:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory, tighten=True)  # transcripts: 0700 (files are 0600)
         while True:
             path = self.directory / f"{new_session_id()}.jsonl"
             try:

@@ -15,6 +15,16 @@ UNDO_NOTE = "[infercode] The user ran /undo. {message} Those files are back as t
 
 def _hooks(state: ReplState) -> CheckpointHooks | None:
     hooks = state.agent.hooks
+    if isinstance(hooks, CheckpointHooks) and hooks.broken:
+        state.console.print(
+            Text(
+                f"Checkpoints are off in this session (/undo and /diff unavailable): "
+                f"{hooks.broken}",
+                style="yellow",
+            ),
+            highlight=False,
+        )
+        return None
     if isinstance(hooks, CheckpointHooks):
         return hooks
     state.console.print(Text("Checkpoints are off in this session.", style="yellow"))
@@ -54,7 +64,7 @@ def undo(state: ReplState, arg: str) -> None:
     except UndoRefused as refused:
         state.console.print(Text(refused.reason, style="yellow"), highlight=False)
         return
-    except CheckpointError as error:
+    except (CheckpointError, OSError) as error:
         state.console.print(Text(f"Undo failed: {error}", style="red"), highlight=False)
         return
     if result.turn is None:

@@ -197,6 +197,9 @@ def print_session_diff(agent: Agent, out: TextIO) -> None:
 
     if not isinstance(agent.hooks, CheckpointHooks):
         return
+    if agent.hooks.broken:
+        out.write(f"infercode: cannot show the diff: checkpoints are off: {agent.hooks.broken}\n")
+        return
     try:
         diff = agent.hooks.checkpoints.diff(color=out.isatty())
     except CheckpointError as error:

@@ -33,6 +33,7 @@ from infercode.config import Settings
 from infercode.errors import ModelError
 from infercode.exit_signals import Terminated, catch_exit_signals
 from infercode.model import ModelClient, ModelRequest, ModelStream
+from infercode.private_paths import private_dir, private_file, reason
 from infercode.recorder import open_session_or_warn
 from infercode.session import build_agent
 from infercode.sessions import state_dir
@@ -52,13 +53,15 @@ PROMPT: StyleAndTextTuples = [("class:prompt", "› ")]
 STYLE = Style.from_dict({"prompt": "bold", "bottom-toolbar": "reverse"})
 
 
-def _history() -> History:
+def _history(notes: list[str]) -> History:
+    """The input history file (0600: prompts can hold secrets), or one in memory if the state
+    dir cannot be written (a read-only home must not stop the REPL; ``notes`` says so)."""
     try:
-        directory = state_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        return FileHistory(str(directory / "history"))
-    except OSError:
-        return InMemoryHistory()  # a read-only home must not stop the REPL
+        path = private_file(private_dir(state_dir()) / "history")
+        return FileHistory(str(path))
+    except OSError as error:
+        notes.append(f"input history is not saved: {reason(error)}")
+        return InMemoryHistory()
 
 
 class LazyModel:
@@ -204,9 +207,9 @@ class Repl:
             state.settings.context_window(),
         )
 
-    def _session(self) -> PromptSession[str]:
+    def _session(self, notes: list[str]) -> PromptSession[str]:
         return PromptSession(
-            history=_history(),
+            history=_history(notes),
             completer=ReplCompleter(self.state.commands, self.state, self.files),
             complete_while_typing=True,
             complete_in_thread=True,
@@ -230,9 +233,10 @@ class Repl:
         )
 
     def run(self, first_message: str | None = None) -> int:
-        session = self._session()
+        history_notes: list[str] = []
+        session = self._session(history_notes)
         self._banner()
-        for note in self.opened.notes if self.opened is not None else []:
+        for note in [*(self.opened.notes if self.opened is not None else []), *history_notes]:
             self.console.print(Text(note, style="dim"), highlight=False)
         # What the first turn needs is loaded once the prompt is drawn, while the user types.
         session.app.after_render += self._warm_up
