@@ -53,6 +53,27 @@ class CheckpointHooks:
         except (CheckpointError, OSError) as error:  # the edit goes on without a checkpoint
             self._broken = _why(error)
 
+    def before_call(self, kind: str, paths: tuple[str, ...]) -> None:
+        """An edit names its file; anything else (a shell command) is bracketed by snapshots.
+        What changes outside these calls during the turn is not this session's (see /undo)."""
+        if self._broken:
+            return
+        try:
+            if kind == "edit" and paths:
+                self.checkpoints.claim(paths)
+            else:
+                self.checkpoints.begin_call()
+        except (CheckpointError, OSError) as error:
+            self._broken = _why(error)
+
+    def after_call(self) -> None:
+        if self._broken:
+            return
+        try:
+            self.checkpoints.end_call()
+        except (CheckpointError, OSError) as error:
+            self._broken = _why(error)
+
     def after_turn(self) -> str | None:
         if self._broken:
             if self._warned:

@@ -66,6 +66,8 @@ class SessionRecorder:
 
     def switch_to(self, path: Path, history: History) -> list[str]:
         """Load session ``path`` into ``history`` (repaired) and record to it from now on."""
+        if self.file is not None and self.file.path == path:
+            self.close()  # its lock would keep this process from reopening it
         loaded, file = self.store.open(path, api_key=self._api_key)
         self.close()
         self.file = file

@@ -74,9 +74,10 @@ def undo(state: ReplState, arg: str) -> None:
         ("restored", result.restored, "green"),
         ("deleted", result.deleted, "red"),
         ("recreated", result.recreated, "green"),
+        ("left alone", result.left_alone, "yellow"),
     ):
         for path in paths:
-            state.console.print(Text(f"  {label:<9} {path}", style=style), highlight=False)
+            state.console.print(Text(f"  {label:<10} {path}", style=style), highlight=False)
     state.console.print(Text(result.message, style="dim"), highlight=False)
     state.agent.history.append(user_message(UNDO_NOTE.format(message=result.message)))
 

@@ -8,7 +8,7 @@ from infercode.compaction import Compactor, compacted_text
 from infercode.events import Compacted, Notice, Usage
 from infercode.history import message_text
 from infercode.instructions import INIT_PROMPT
-from infercode.sessions import SessionInfo
+from infercode.sessions import SessionInfo, SessionInUse
 from infercode.subcommands import format_sessions
 from infercode.ui.commands import Command, CommandRegistry, ReplState
 
@@ -49,7 +49,12 @@ def resume(state: ReplState, arg: str) -> None:
             _say(state, str(error), "yellow")
             return
     agent = state.agent
-    for note in recorder.switch_to(path, agent.history):
+    try:
+        notes = recorder.switch_to(path, agent.history)
+    except SessionInUse as busy:  # this conversation goes on as it was
+        _say(state, str(busy), "yellow")
+        return
+    for note in notes:
         _say(state, note)
     agent.last_usage = Usage()  # unknown until the next response; estimated meanwhile
     agent.usage_mark = 0
