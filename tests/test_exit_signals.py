@@ -17,6 +17,8 @@ from tests.conftest import INFERCODE, run_infercode
 from tests.support.pty import start_repl
 from tests.support.responses_server import (
     FunctionCall,
+    Message,
+    Reply,
     ResponsesServer,
     call_reply,
     text_reply,
@@ -200,3 +202,59 @@ def test_repl_signal_at_the_prompt(server: ResponsesServer, tmp_path: Path, sign
     # An exit of its own (after closing the session), not death by the signal.
     assert term.child.signalstatus is None
     assert term.child.exitstatus == 128 + signum
+
+
+def test_headless_sigterm_mid_stream(server: ResponsesServer, workspace: Path) -> None:
+    """Stopped while the reply streams: the partial answer is kept, the session continues."""
+    server.enqueue(Reply(items=[Message("word " * 400)], delta_delay_s=0.02, chunk_size=5))
+    process = subprocess.Popen(
+        [*INFERCODE, "--base-url", server.url, "-p", "talk"],
+        cwd=workspace,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        server.wait_for_requests(1, timeout=20)
+        time.sleep(0.5)  # some deltas are out
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr
+    server.enqueue(text_reply("Go on."))
+    again = run_infercode(["--base-url", server.url, "--continue", "-p", "more"], cwd=workspace)
+    assert again.returncode == 0, again.stderr
+    assert [r.rejected for r in server.requests if r.rejected] == []
+    body = server.requests[-1].body
+    assert body is not None
+    kept = [i for i in body["input"] if i.get("role") == "assistant"]
+    assert kept and kept[0]["content"][0]["text"].startswith("word word")
+
+
+def test_repl_sigterm_at_the_approval_question(
+    server: ResponsesServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pending call is answered (not run), the REPL exits 143, the session continues."""
+    server.enqueue(call_reply(FunctionCall("shell", {"command": "touch ran.txt"}, "call_long")))
+    term, workspace = start_repl(server.url, tmp_path)
+    monkeypatch.setenv("INFERCODE_STATE_DIR", str(tmp_path / "state"))
+    with term:
+        term.wait_prompt()
+        term.send_line("do it")
+        term.wait_for("Run this command?")
+        os.kill(term.child.pid, signal.SIGTERM)
+        term.wait_exit(timeout=30)
+        assert "Traceback" not in term.history_text()
+    assert term.child.exitstatus == 143
+    assert not (workspace / "ran.txt").exists()
+    server.enqueue(text_reply("Not run, then."))
+    result = run_infercode(["--base-url", server.url, "--continue", "-p", "ok?"], cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert [r.rejected for r in server.requests if r.rejected] == []
+    assert "Not run" in _outputs(server.requests[-1].body)["call_long"]
