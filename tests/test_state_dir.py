@@ -190,3 +190,22 @@ def test_git_backslash_config_made_by_a_command_keeps_undo(
     assert again.returncode == 0, again.stderr
     assert [r.rejected for r in server.requests if r.rejected] == []
     assert os.path.exists(workspace / ".git\\config")
+
+
+def test_private_paths_tighten_what_an_older_version_left(tmp_path: Path) -> None:
+    from infercode.private_paths import private_dir, private_file
+
+    history = tmp_path / "state" / "history"
+    history.parent.mkdir()
+    history.write_text("old prompt\n")
+    history.chmod(0o644)
+    assert private_file(history) == history
+    assert _mode(history) == 0o600 and history.read_text() == "old prompt\n"
+    made = private_dir(tmp_path / "a" / "b" / "c")
+    assert [_mode(p) for p in (made, made.parent, made.parent.parent)] == [0o700] * 3
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(NotADirectoryError):
+        private_dir(blocker)
+    with pytest.raises(OSError):
+        private_dir(blocker / "below")

@@ -51,8 +51,8 @@ def private_file(path: Path) -> Path:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
     try:
         info = os.fstat(fd)
-        if info.st_mode & 0o077 and info.st_uid == os.getuid():
-            os.fchmod(fd, FILE_MODE)
+        if info.st_mode & 0o077 and _mine(info):
+            _chmod(path, FILE_MODE)
     finally:
         os.close(fd)
     return path
@@ -71,8 +71,14 @@ def _narrow(path: Path, mode: int) -> None:
         info = path.stat()
     except OSError:
         return
-    if stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.getuid():
+    if stat.S_IMODE(info.st_mode) & 0o077 and _mine(info):
         _chmod(path, mode)
+
+
+def _mine(info: os.stat_result) -> bool:
+    """Owned by this user (where the platform has owners): only then is the mode ours to set."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or info.st_uid == getuid()
 
 
 def _chmod(path: Path, mode: int) -> None:
