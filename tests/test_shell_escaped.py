@@ -115,3 +115,18 @@ def test_headless_model_is_told_what_survived(
     again = run_infercode(["--base-url", server.url, "--continue", "-p", "and now?"], cwd=workspace)
     assert again.returncode == 0, again.stderr
     assert [r.rejected for r in server.requests if r.rejected] == []
+
+
+def test_a_daemon_started_with_a_cleared_environment_is_found_by_its_pipe(
+    tool: ShellTool, escaped: list[int]
+) -> None:
+    result = run(tool, "env -i /usr/bin/setsid sleep 177 & echo started")
+    assert list(_reported(result.output, escaped).values()) == ["177"], result.output
+    assert "they were killed" not in result.output
+
+
+def test_a_forking_setsid_with_redirected_output_is_found_by_its_marker(
+    tool: ShellTool, escaped: list[int]
+) -> None:
+    result = run(tool, "setsid -f sleep 178 > /dev/null 2>&1; sleep 60", timeout_s=1)
+    assert list(_reported(result.output, escaped).values()) == ["178"], result.output
