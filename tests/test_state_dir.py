@@ -99,6 +99,7 @@ def test_repl_with_a_state_dir_that_is_a_file(server: ResponsesServer, tmp_path:
         assert "Traceback" not in screen
         assert "Not a directory" in screen
         assert screen.count("checkpoints are off for this session") == 1
+        assert screen.count("the session is no longer recorded: Not a directory") == 1
     assert (workspace / "app.py").read_text() == "print('hello')\n"
 
 

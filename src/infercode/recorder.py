@@ -62,7 +62,9 @@ class SessionRecorder:
             action(self.begin())
         except OSError as error:
             self._broken = True
-            sys.stderr.write(f"infercode: warning: the session is no longer recorded: {error}\n")
+            sys.stderr.write(
+                f"infercode: warning: the session is no longer recorded: {reason(error)}\n"
+            )
 
     def switch_to(self, path: Path, history: History) -> list[str]:
         """Load session ``path`` into ``history`` (repaired) and record to it from now on."""
