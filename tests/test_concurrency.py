@@ -152,3 +152,29 @@ def test_continue_while_the_session_is_open_in_a_repl(
     assert [r.rejected for r in server.requests if r.rejected] == []
     texts = [str(i.get("content")) for i in _posts(server)[-1]["input"] if i.get("role") == "user"]
     assert any("hello" in t for t in texts)
+
+
+def test_slash_resume_of_a_session_open_elsewhere(server: ResponsesServer, tmp_path: Path) -> None:
+    from infercode.history import user_message
+
+    server.enqueue(text_reply("Resumed fine."))
+    term, workspace = start_repl(server.url, tmp_path)
+    other = SessionStore(tmp_path / "state" / "sessions", fsync=False).create(
+        model="MiniMax-M2.5", base_url=server.url, root=workspace
+    )
+    other.append(user_message("from the other process"))
+    with term:
+        term.wait_prompt()
+        term.send_line(f"/resume {other.id}")
+        term.wait_for("is open in another infercode process")
+        term.wait_prompt()
+        other.close()  # that process ended
+        term.send_line(f"/resume {other.id}")
+        term.wait_for("resumed session")
+        term.wait_prompt()
+        term.send_line("and now")
+        term.wait_for("Resumed fine.")
+        term.wait_prompt()
+    assert [r.rejected for r in server.requests if r.rejected] == []
+    texts = [str(i.get("content")) for i in _posts(server)[-1]["input"] if i.get("role") == "user"]
+    assert any("from the other process" in t for t in texts)
