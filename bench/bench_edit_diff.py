@@ -5,7 +5,8 @@ file. Patterns, over N lines (default 200,000):
 
 * alternate: the word is on every other line (difflib's worst case: quadratic);
 * every: on every line; sparse: on every 100th line; dups: on every 3rd line of a file whose
-  other lines are all the same (no unique line to anchor on).
+  other lines are all the same (no unique line to anchor on); gaps: a unique line every 51
+  lines, between them the alternating case again (many small gaps, each difflib's worst case).
 
 The baseline is ``difflib.unified_diff`` itself, measured on a smaller file (``--baseline-lines``,
 default 20,000) because on N lines it takes minutes; its growth from N/4 to N/2... shows why.
@@ -28,6 +29,7 @@ PATTERNS: dict[str, Callable[[int], str]] = {
     "every": lambda i: f"value_{i} = foo(x)\n",
     "sparse": lambda i: f"value_{i} = {'foo' if i % 100 == 0 else 'bar'}(x)\n",
     "dups": lambda i: "foo\n" if i % 3 == 0 else "same\n",
+    "gaps": lambda i: f"anchor {i}\n" if i % 51 == 0 else ("same\n" if i % 2 else "foo\n"),
 }
 
 

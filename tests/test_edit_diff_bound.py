@@ -121,6 +121,8 @@ def test_replace_all_on_200k_lines_is_previewed_quickly(tmp_path: Path) -> None:
         lambda i: "foo\n" if i % 3 == 0 else "same\n",  # nothing unique to anchor on
         lambda i: f"value_{i} = foo\n",  # every line changes
         lambda i: "foo\n" if i % 1000 == 0 else f"x{i % 7}\n",  # sparse, repeated lines
+        # small gaps between unique lines, each one difflib's worst case
+        lambda i: f"anchor {i}\n" if i % 51 == 0 else ("same\n" if i % 2 else "foo\n"),
     ],
 )
 def test_other_big_shapes_stay_bounded(line: object) -> None:

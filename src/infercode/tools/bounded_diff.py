@@ -11,11 +11,12 @@ For big inputs the work is split first, in linear time:
 2. in the middle, lines that occur exactly once in both versions are anchors (as in patience
    diff); the longest run of anchors in the same order (longest increasing subsequence,
    n log n) is matched;
-3. between two anchors, the gap is small in real files and goes to ``SequenceMatcher``. A gap
-   whose work would still be large (thousands of lines with no unique line among them) is
-   compared line by line at equal offsets when both sides have the same length (lines changed
-   in place), else shown as a replacement of the whole gap: a correct diff, only not the
-   smallest one.
+3. between two anchors: a gap whose two sides have the same length and agree on at least half
+   their lines at the same offsets is matched that way (lines changed in place, as
+   ``replace_all`` of a word does); any other gap is small in real files and goes to
+   ``SequenceMatcher``, within a work budget per gap and per diff. Past the budget a gap is
+   compared at equal offsets if it can be, else shown as a replacement of the whole gap: a
+   correct diff, only not the smallest one.
 
 Small inputs (the usual edit) keep ``difflib``'s own matching, so their diff is exactly what
 ``difflib.unified_diff`` prints.
@@ -31,8 +32,10 @@ from collections.abc import Iterator, Sequence
 
 #: Up to this many lines (both versions together), difflib's own matching is used as it is.
 SMALL_LINES = 2000
-#: Largest gap (product of its two lengths) handed to SequenceMatcher in the big-file path.
+#: Largest gap (product of its two lengths) handed to SequenceMatcher in the big-file path,
+#: and the most such work over all gaps of one diff (~0.5 s in the worst case we measured).
 GAP_WORK = 250_000
+TOTAL_GAP_WORK = 1_000_000
 
 Block = tuple[int, int, int]  # (start in a, start in b, length), as SequenceMatcher's
 Opcode = tuple[str, int, int, int, int]
@@ -70,6 +73,7 @@ def _middle(
         j = where_b.get(line)
         if j is not None and count_a[line] == 1:
             pairs.append((i, j))
+    budget = [TOTAL_GAP_WORK]
     i, j = a_lo, b_lo
     run: Block | None = None  # consecutive anchors, reported as one block
     for anchor_i, anchor_j in _increasing(pairs):
@@ -78,27 +82,42 @@ def _middle(
         else:
             if run is not None:
                 yield run
-            yield from _gap(a, b, i, anchor_i, j, anchor_j)
+            yield from _gap(a, b, i, anchor_i, j, anchor_j, budget)
             run = (anchor_i, anchor_j, 1)
         i, j = anchor_i + 1, anchor_j + 1
     if run is not None:
         yield run
-    yield from _gap(a, b, i, a_hi, j, b_hi)
+    yield from _gap(a, b, i, a_hi, j, b_hi, budget)
 
 
 def _gap(
-    a: Sequence[str], b: Sequence[str], a_lo: int, a_hi: int, b_lo: int, b_hi: int
+    a: Sequence[str],
+    b: Sequence[str],
+    a_lo: int,
+    a_hi: int,
+    b_lo: int,
+    b_hi: int,
+    budget: list[int],
 ) -> Iterator[Block]:
+    """Matches inside one gap between anchors; ``budget`` is the matcher work left overall."""
     if a_lo >= a_hi or b_lo >= b_hi:
         return
-    if (a_hi - a_lo) * (b_hi - b_lo) > GAP_WORK:
-        if a_hi - a_lo == b_hi - b_lo:  # lines replaced in place (replace_all of a word)
-            yield from _lockstep(a, b, a_lo, a_hi, b_lo)
-        return  # otherwise shown as a replacement of the whole gap
     if a_hi - a_lo == 1 and b_hi - b_lo == 1:  # the most common gap: no matcher needed
         if a[a_lo] == b[b_lo]:
             yield (a_lo, b_lo, 1)
         return
+    same_length = a_hi - a_lo == b_hi - b_lo
+    if same_length:
+        in_place = list(_lockstep(a, b, a_lo, a_hi, b_lo))
+        if 2 * sum(size for _, _, size in in_place) >= a_hi - a_lo:
+            yield from in_place  # lines replaced where they stood (replace_all of a word)
+            return
+    work = (a_hi - a_lo) * (b_hi - b_lo)
+    if work > GAP_WORK or work > budget[0]:
+        if same_length:
+            yield from in_place
+        return  # otherwise shown as a replacement of the whole gap
+    budget[0] -= work
     matcher = difflib.SequenceMatcher(None, a[a_lo:a_hi], b[b_lo:b_hi])
     for x, y, size in matcher.get_matching_blocks():
         if size:
