@@ -19,6 +19,8 @@ BASE = (
     "infercode.errors",
     "infercode.formatting",
     "infercode.redact",
+    "infercode.private_paths",
+    "infercode.url_secrets",
     "infercode.shell",
 )
 

@@ -215,9 +215,7 @@ def test_a_compacted_session_resumes_compacted(
         run_turn(agent, f"turn {n}")
     records = [json.loads(line) for line in path.read_text().splitlines()]
     assert any(record.get("type") == "infercode.compacted" for record in records)
-    store = SessionStore(path.parent)
-    loaded, file = store.open(path)
-    file.close()
+    loaded = read_session(path)  # as a resume reads it (store.open: that writer still holds it)
     assert loaded.items == agent.history.items
     assert loaded.items[0]["content"][0]["text"].startswith(SUMMARY_PREFIX)  # type: ignore[index]
     assert server.remaining == 0

@@ -53,7 +53,16 @@ def new_session(
     return opened.history, opened.file.path
 
 
+def _release(path: Path) -> None:
+    """The earlier writer of ``path`` is gone (its process exited or was killed): its lock too."""
+    for file in _OPEN:
+        if file.path == path:
+            file.close()
+
+
 def reopen(directory: Path, root: Path, resume: Path | None) -> OpenedSession:
+    if resume is not None:
+        _release(resume)
     opened = open_session(
         SessionStore(directory),
         model="MiniMax-M2.5",
@@ -135,6 +144,7 @@ def test_a_compaction_replaces_the_history_on_load(tmp_path: Path) -> None:
     history, path = new_session(tmp_path)
     history.extend([user_message("a"), assistant_message("b"), user_message("c")])
     store = SessionStore(path.parent)
+    _release(path)
     _, file = store.open(path)
     _OPEN.append(file)
     new = [user_message("summary"), user_message("c")]
@@ -151,6 +161,7 @@ def test_a_compaction_cut_short_falls_back_to_the_history_before_it(tmp_path: Pa
     with path.open("ab") as stream:
         stream.write((json.dumps(marker) + "\n" + json.dumps(user_message("sum")) + "\n").encode())
     assert read_session(path).items == before
+    _release(path)
     loaded, file = SessionStore(path.parent).open(path)  # resumed after that crash
     _OPEN.append(file)
     assert loaded.unfinished_compaction and loaded.items == before

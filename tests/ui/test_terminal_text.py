@@ -244,7 +244,16 @@ def _safe(node: ast.expr) -> bool:
         # Numbers and fixed strings of our own (counts, the version, the store's directory).
         return node.attr in {"denied_calls", "directory", "strerror"}
     if isinstance(node, ast.Name):
-        return node.id in {"where", "timing", "mark", "outside", "scope", "infos", "__version__"}
+        return node.id in {
+            "where",
+            "why",
+            "timing",
+            "mark",
+            "outside",
+            "scope",
+            "infos",
+            "__version__",
+        }
     return False
 
 

@@ -28,6 +28,7 @@ from infercode.api.sse import iter_sse_json
 from infercode.engine.events import JSON, ReasoningDelta, TextDelta, Usage
 from infercode.engine.model import ItemDone, ModelEvent, ModelRequest, StreamCompleted
 from infercode.errors import ModelError
+from infercode.url_secrets import masked_url
 
 if TYPE_CHECKING:
     from infercode.config.settings import Settings
@@ -245,7 +246,7 @@ class OpenAIModel:
     """``ModelClient`` over the openai SDK."""
 
     def __init__(self, settings: Settings) -> None:
-        self._base_url = settings.base_url
+        self._base_url = masked_url(settings.base_url)  # for messages only
         self._client = openai.OpenAI(
             api_key=settings.api_key or "no-key-needed",
             base_url=settings.base_url,

@@ -56,6 +56,7 @@ Exit status:
   2    usage or configuration error
   3    finished, but at least one tool call was denied
   130  interrupted (Ctrl-C)
+  143  stopped by SIGTERM; 129: by SIGHUP (the terminal closed)
 """
 
 

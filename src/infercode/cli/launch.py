@@ -14,7 +14,16 @@ from infercode.errors import ConfigError
 
 
 def launch(args: RunArgs) -> NoReturn:
-    """Run the REPL or a headless prompt; exits with its status."""
+    """Run the REPL or a headless prompt; exits with its status (143/129 after SIGTERM/SIGHUP)."""
+    from infercode.ui.exit_signals import Terminated
+
+    try:
+        _launch(args)
+    except Terminated as stopped:  # landed outside a turn; the front-end has cleaned up
+        end(stopped.exit_code)
+
+
+def _launch(args: RunArgs) -> NoReturn:
     from infercode.config.settings import check_key, parse_allow
     from infercode.engine.output_schema import load_schema
     from infercode.engine.output_schema import text_format as text_format_for

@@ -119,7 +119,7 @@ def build_session(
     )
     return SessionServices(
         agent,
-        checkpoints=hooks.checkpoints,
+        checkpoints=hooks,
         recorder=recorder,
         notes=opened.notes if opened is not None else [],
         warm_up=hooks.start_warm_up,

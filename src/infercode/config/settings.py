@@ -157,7 +157,9 @@ def check_key(settings: Settings) -> None:
     """A remote endpoint without a key is a configuration error with the fix in it."""
     if settings.api_key or settings.is_local_endpoint():
         return
+    from infercode.url_secrets import masked_url
+
     raise ConfigError(
-        f"no API key for {settings.base_url}: set {settings.api_key_env} "
+        f"no API key for {masked_url(settings.base_url)}: set {settings.api_key_env} "
         f"(export {settings.api_key_env}=sk-...), or point --base-url at a local server"
     )

@@ -68,6 +68,12 @@ class TurnHooks(Protocol):
 
     def after_turn(self) -> str | None: ...
 
+    def before_call(self, kind: str, paths: tuple[str, ...]) -> None:
+        """Around each mutating call, so that what changed between calls (another process)
+        can be told apart from what the calls did."""
+
+    def after_call(self) -> None: ...
+
 
 class RequestHook(Protocol):
     """Work before each model request (auto-compaction); may yield events and reset history."""
@@ -85,6 +91,12 @@ class NoHooks:
 
     def after_turn(self) -> str | None:
         return None
+
+    def before_call(self, kind: str, paths: tuple[str, ...]) -> None:
+        pass
+
+    def after_call(self) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -379,11 +391,18 @@ class Agent:
 
     def _start(self, turn: _Turn, call: ToolCall, prepared: PreparedCall) -> Iterator[Event]:
         tool = self.tools.get(call.name)
-        if tool is not None and tool.spec.mutating and not turn.mutated:
+        mutating = tool is not None and tool.spec.mutating
+        if mutating and not turn.mutated:
             turn.mutated = True
             self.hooks.before_first_mutation(turn.label)
+        if mutating:
+            self.hooks.before_call(prepared.kind, prepared.paths)
         yield ToolStarted(call)
-        yield from self._run(call, prepared)
+        try:
+            yield from self._run(call, prepared)
+        finally:  # an interrupted command's changes are this session's too
+            if mutating:
+                self.hooks.after_call()
 
     def _prepare(self, call: ToolCall, override: JSON | None = None) -> PreparedCall:
         tool = self.tools.get(call.name)

@@ -12,8 +12,12 @@ scope. When the root is a subfolder of a repository, ignore files above the root
 
 The engine calls ``begin_turn`` before the first mutating tool call of a user turn and
 ``end_turn`` after the turn; turns that changed something form the undo stack (in memory, per
-conversation). Files the user changes *during* a turn cannot be told apart from the agent's
-changes and belong to the turn.
+conversation). Within a turn, the engine says which files each edit writes (``claim``) and
+brackets every other mutating call (a shell command) with snapshots (``begin_call`` /
+``end_call``). A file that changed during the turn but in none of those (another infercode
+process on the same workspace, the user's editor while the model was thinking) is not part of
+the turn: it is listed as ``foreign``, and undo and diff leave it alone. A file changed by
+something else *while* a command ran cannot be told apart and counts as the command's.
 
 ``diff()`` shows the changes from the first selected turn's before-snapshot to the last turn's
 after-snapshot, restricted to the paths those turns changed: user edits to unrelated files never
@@ -60,6 +64,9 @@ class TurnChange:
     modified: tuple[str, ...]
     added: tuple[str, ...]
     deleted: tuple[str, ...]
+    #: Changed during the turn, but not by this session's calls (another infercode process, an
+    #: editor): not part of the turn, so /undo and /diff leave them alone.
+    foreign: tuple[str, ...] = ()
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -87,6 +94,7 @@ class UndoResult:
     deleted: tuple[str, ...] = ()
     recreated: tuple[str, ...] = ()
     message: str = ""
+    left_alone: tuple[str, ...] = ()
 
 
 class UndoRefused(InfercodeError):
@@ -125,6 +133,9 @@ class Checkpoints:
         self._lock = threading.RLock()
         self._turns: list[TurnChange] = []
         self._open: tuple[int, str, str] | None = None
+        #: Paths this session's calls changed in the open turn; None: not tracked (all count).
+        self._own: set[str] | None = None
+        self._call_before: str | None = None
         self._count = 0
         self._last: tuple[str, str] | None = None  # (tree, commit) of the latest snapshot
 
@@ -147,6 +158,30 @@ class Checkpoints:
             self._count += 1
             before = self._snapshot(f"before turn {self._count}: {turn_label}")
             self._open = (self._count, turn_label, before)
+            self._own = None
+            self._call_before = None
+
+    def claim(self, paths: Iterable[str]) -> None:
+        """This session is about to change ``paths`` (relative to the root) in the open turn."""
+        with self._lock:
+            if self._open is not None:
+                self._own = (self._own or set()) | set(paths)
+
+    def begin_call(self) -> None:
+        """Before a call that may change any file (a shell command): snapshot, so that
+        ``end_call`` can tell what it changed from what changed between calls."""
+        with self._lock:
+            if self._open is not None:
+                self._own = self._own or set()
+                self._call_before = self._snapshot("before call")
+
+    def end_call(self) -> None:
+        with self._lock:
+            before, self._call_before = self._call_before, None
+            if self._open is None or before is None or self._own is None:
+                return
+            after = self._snapshot("after call")
+            self._own.update(path for _, path in self._changes(before, after))
 
     def end_turn(self) -> TurnChange | None:
         """Snapshot after the turn; push and return its change, or None if nothing changed."""
@@ -207,6 +242,7 @@ class Checkpoints:
                 deleted=turn.added,
                 recreated=turn.deleted,
                 message=self._undo_message(turn),
+                left_alone=turn.foreign,
             )
 
     def diff(self, since_turn: int | None = None, color: bool = False) -> str:
@@ -270,9 +306,15 @@ class Checkpoints:
         changes = self._changes(before, after) if after != before else []
         if not changes:
             return None
+        own, self._own = self._own, None
+        self._call_before = None
+        foreign = [path for _, path in changes if own is not None and path not in own]
         by_status: dict[str, list[str]] = {"M": [], "A": [], "D": []}
         for status, path in changes:
-            by_status["M" if status == "T" else status].append(path)
+            if own is None or path in own:
+                by_status["M" if status == "T" else status].append(path)
+        if not any(by_status.values()):
+            return None  # only others changed files: nothing of this session to undo
         change = TurnChange(
             number=number,
             label=label,
@@ -281,6 +323,7 @@ class Checkpoints:
             modified=tuple(by_status["M"]),
             added=tuple(by_status["A"]),
             deleted=tuple(by_status["D"]),
+            foreign=tuple(foreign),
         )
         self._turns.append(change)
         return change
@@ -344,4 +387,10 @@ class Checkpoints:
             )
             if names
         ]
-        return f"Undid turn {turn.number} ({_short(turn.label)}): " + "; ".join(parts) + "."
+        text = f"Undid turn {turn.number} ({_short(turn.label)}): " + "; ".join(parts) + "."
+        if turn.foreign:
+            text += (
+                f" Left alone, changed during the turn by something other than this session "
+                f"(another infercode, an editor): {_names(turn.foreign)}."
+            )
+        return text

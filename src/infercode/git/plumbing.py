@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from infercode.errors import InfercodeError
 from infercode.git.safety import SAFE_CONFIG, SAFE_CONFIG_VALUES
+from infercode.private_paths import private_dir, reason
 
 if TYPE_CHECKING:
     from git import Repo
@@ -43,6 +44,8 @@ _EMBEDDED_NO_COMMIT = re.compile(r"error: '(.+)/' does not have a commit checked
 _LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
 _LOCK_RETRIES = 40
 _LOCK_SLEEP_S = 0.05
+#: Everything git writes into the store (objects, index, refs) is private to the user.
+_UMASK = 0o077
 
 
 class CheckpointError(InfercodeError):
@@ -141,7 +144,12 @@ class PrivateGit:
         if self._ready:
             return
         if not (self.git_dir / "HEAD").is_file():
-            self.git_dir.parent.mkdir(parents=True, exist_ok=True)
+            try:  # the store holds copies of private files (.env): 0700 folders, 0600 files
+                private_dir(self.git_dir.parent, tighten=True)
+            except OSError as exc:
+                raise CheckpointError(
+                    f"cannot create the checkpoint store: {reason(exc)}"
+                ) from None
             env = {k: v for k, v in self._env.items() if k not in _LOCATION_VARS}
             try:
                 proc = subprocess.run(
@@ -149,6 +157,7 @@ class PrivateGit:
                     capture_output=True,
                     env=env,
                     check=False,
+                    umask=_UMASK,
                 )
             except FileNotFoundError as exc:
                 raise CheckpointError("git is not installed or not on PATH") from exc
@@ -182,6 +191,10 @@ class PrivateGit:
             "\tlogAllRefUpdates = false",
             "\tquotePath = false",
         ]
+        if posix:
+            # A file literally named `.git\config` is an ordinary file here (an edit can create
+            # one); git's NTFS guard would refuse to snapshot it and checkpoints would stop.
+            lines.append("\tprotectNTFS = false")
         exclude = user_exclude_file(self.work_tree)
         if exclude is not None:
             lines.append(f"\texcludesFile = {_config_value(str(exclude))}")
@@ -208,7 +221,10 @@ class PrivateGit:
             pass
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
+        with os.fdopen(
+            os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8"
+        ) as fh:
+            fh.write(text)
         os.replace(tmp, path)
 
     def _exec(self, args: Sequence[str], stdin: bytes | None) -> subprocess.CompletedProcess[bytes]:
@@ -223,6 +239,7 @@ class PrivateGit:
                     env=self._env,
                     cwd=self.work_tree,
                     check=False,
+                    umask=_UMASK,
                 )
             except FileNotFoundError as exc:
                 raise CheckpointError("git is not installed or not on PATH") from exc
@@ -279,7 +296,9 @@ class PrivateGit:
         new = [p for p in map(_exclude_pattern, rel_dirs) if p not in present]
         if new:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a", encoding="utf-8") as fh:
+            with os.fdopen(
+                os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8"
+            ) as fh:
                 fh.writelines(new)
 
 

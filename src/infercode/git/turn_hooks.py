@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from infercode.git.checkpoints import CheckpointError, Checkpoints, TurnChange
+from infercode.private_paths import reason
 
 AUTO_COMMIT_SUBJECT_LIMIT = 60
 
@@ -24,6 +25,11 @@ class CheckpointHooks:
         self._broken: str | None = None
         self._warned = False
 
+    @property
+    def broken(self) -> str | None:
+        """Why checkpoints are off for this session (``/undo`` unavailable), or None."""
+        return self._broken
+
     def warm_up(self) -> threading.Thread:
         """Take a first snapshot in the background: on a big repository the first one is slow
         (git hashes every file), later ones take milliseconds thanks to the index stat cache."""
@@ -31,8 +37,8 @@ class CheckpointHooks:
         def work() -> None:
             try:
                 self.checkpoints.snapshot()
-            except CheckpointError as error:
-                self._broken = str(error)
+            except (CheckpointError, OSError) as error:
+                self._broken = _why(error)
 
         thread = threading.Thread(target=work, name="checkpoint-warm-up", daemon=True)
         thread.start()
@@ -48,8 +54,29 @@ class CheckpointHooks:
             return
         try:
             self.checkpoints.begin_turn(turn_label)
-        except CheckpointError as error:
-            self._broken = str(error)
+        except (CheckpointError, OSError) as error:  # the edit goes on without a checkpoint
+            self._broken = _why(error)
+
+    def before_call(self, kind: str, paths: tuple[str, ...]) -> None:
+        """An edit names its file; anything else (a shell command) is bracketed by snapshots.
+        What changes outside these calls during the turn is not this session's (see /undo)."""
+        if self._broken:
+            return
+        try:
+            if kind == "edit" and paths:
+                self.checkpoints.claim(paths)
+            else:
+                self.checkpoints.begin_call()
+        except (CheckpointError, OSError) as error:
+            self._broken = _why(error)
+
+    def after_call(self) -> None:
+        if self._broken:
+            return
+        try:
+            self.checkpoints.end_call()
+        except (CheckpointError, OSError) as error:
+            self._broken = _why(error)
 
     def after_turn(self) -> str | None:
         if self._broken:
@@ -59,9 +86,9 @@ class CheckpointHooks:
             return f"checkpoints are off for this session (/undo unavailable): {self._broken}"
         try:
             change = self.checkpoints.end_turn()
-        except CheckpointError as error:
-            self._broken = str(error)
-            return f"checkpoint failed (/undo unavailable for this turn): {error}"
+        except (CheckpointError, OSError) as error:
+            self._broken = _why(error)
+            return f"checkpoint failed (/undo unavailable for this turn): {self._broken}"
         self.last_change = change
         if change is None or not self.auto_commit:
             return None
@@ -70,6 +97,13 @@ class CheckpointHooks:
         except CheckpointError as error:
             return f"auto-commit failed: {error}"
         return f"committed {sha[:8]}: {change.summary()}" if sha else None
+
+
+def _why(error: Exception) -> str:
+    """A state dir that is a file, read-only or full: say which path and what is wrong."""
+    if isinstance(error, OSError):
+        return f"cannot write the checkpoint store: {reason(error)}"
+    return str(error)
 
 
 def commit_message(prompt: str) -> str:

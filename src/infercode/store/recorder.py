@@ -17,6 +17,7 @@ from infercode.config.settings import Settings
 from infercode.engine.events import JSON
 from infercode.engine.history import History
 from infercode.errors import ConfigError
+from infercode.private_paths import reason
 from infercode.store.session_files import SessionFile, SessionStore
 
 
@@ -61,13 +62,17 @@ class SessionRecorder:
             action(self.begin())
         except OSError as error:
             self._broken = True
-            sys.stderr.write(f"infercode: warning: the session is no longer recorded: {error}\n")
+            sys.stderr.write(
+                f"infercode: warning: the session is no longer recorded: {reason(error)}\n"
+            )
 
     def switch_to(self, path: Path) -> tuple[list[JSON], list[str]]:
         """Record to session ``path`` from now on; returns its items and notes for the user.
 
         The caller puts the items into the conversation (``History.replace`` before an engine
         exists, ``Agent.reset`` after) and reports what ``repaired_note`` says of the repair."""
+        if self.file is not None and self.file.path == path:
+            self.close()  # its lock would keep this process from reopening it
         loaded, file = self.store.open(path, api_key=self._api_key)
         self.close()
         self.file = file
@@ -151,5 +156,5 @@ def open_session_or_warn(
     except OSError as error:
         if resume is not None:
             raise ConfigError(f"cannot resume {resume}: {error.strerror or error}") from None
-        sys.stderr.write(f"infercode: warning: this session is not recorded: {error}\n")
+        sys.stderr.write(f"infercode: warning: this session is not recorded: {reason(error)}\n")
         return None

@@ -30,6 +30,8 @@ from infercode import __version__
 from infercode.config.paths import state_dir
 from infercode.engine.events import JSON
 from infercode.engine.history import History, message_text
+from infercode.errors import ConfigError
+from infercode.private_paths import private_dir
 from infercode.redact import KEY_MASK as KEY_MASK
 from infercode.redact import SecretMask
 from infercode.tools.workspace import fsync_dir
@@ -182,12 +184,13 @@ class SessionStore:
     def create(
         self, *, model: str, base_url: str, root: Path, api_key: str | None = None
     ) -> SessionFile:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory, tighten=True)  # transcripts: 0700 (files are 0600)
         while True:
             path = self.directory / f"{new_session_id()}.jsonl"
             try:
                 # O_EXCL: two sessions started in the same second never share a file.
                 stream = _open_append(path, create=True)
+                _lock(stream, path)
                 break
             except FileExistsError:
                 continue
@@ -208,11 +211,17 @@ class SessionStore:
 
     def open(self, path: Path, *, api_key: str | None = None) -> tuple[LoadedSession, SessionFile]:
         """Load ``path`` and reopen it for appending, first cutting off a torn last line."""
-        loaded = read_session(path)
-        if loaded.torn_tail:
-            data = path.read_bytes()
-            os.truncate(path, data.rfind(b"\n") + 1)
-        file = SessionFile(path, _open_append(path), api_key, self.fsync)
+        stream = _open_append(path)
+        try:  # before reading: what is read is what nobody else appends to meanwhile
+            _lock(stream, path)
+            loaded = read_session(path)
+            if loaded.torn_tail:
+                data = path.read_bytes()
+                os.truncate(path, data.rfind(b"\n") + 1)
+        except BaseException:
+            stream.close()
+            raise
+        file = SessionFile(path, stream, api_key, self.fsync)
         if loaded.unfinished_compaction:
             # Items appended now would count towards the half-written block; close it with a
             # complete one holding the history we fell back to.
@@ -303,6 +312,27 @@ def _open_append(path: Path, *, create: bool = False) -> IO[bytes]:
     """Append mode: every write lands at the end, whatever else wrote to the file meanwhile."""
     flags = os.O_WRONLY | os.O_APPEND | (os.O_CREAT | os.O_EXCL if create else 0)
     return os.fdopen(os.open(path, flags, 0o600), "ab")
+
+
+class SessionInUse(ConfigError):
+    """Another infercode process has this session open (it holds the file's lock)."""
+
+
+def _lock(stream: IO[bytes], path: Path) -> None:
+    """One writer per session file: an exclusive lock held while it is open (released when the
+    process ends, however it ends). Two processes appending to one conversation would interleave
+    their items and leave a history neither can resend."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here
+        return
+    try:
+        fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SessionInUse(
+            f"session {path.stem} is open in another infercode process; finish there first, "
+            "or start a new session here (without --continue/--resume)"
+        ) from None
 
 
 def _now() -> str:

@@ -6,7 +6,7 @@ failing test, the exit status), so both matter more than the middle.
 
 from __future__ import annotations
 
-import difflib
+from infercode.tools.bounded_diff import unified_lines
 
 MAX_LINE_CHARS = 2000
 
@@ -106,7 +106,8 @@ def unified_diff(shown: str, before: str | None, after: str) -> tuple[str, int, 
     fromfile = f"a/{shown}" if before is not None else "/dev/null"
     out: list[str] = []
     added = removed = 0
-    diff = difflib.unified_diff(old_lines, new_lines, fromfile, f"b/{shown}", n=3)
+    # difflib's own output for ordinary edits; bounded work on big files (see bounded_diff).
+    diff = unified_lines(old_lines, new_lines, fromfile, f"b/{shown}", n=3)
     for index, line in enumerate(diff):
         if index >= 2:  # after the ---/+++ headers, which a content line may look like
             added += line.startswith("+")

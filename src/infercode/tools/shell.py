@@ -21,6 +21,7 @@ from infercode.engine.events import JSON
 from infercode.errors import ToolError
 from infercode.tools.base import PreparedCall, ToolContext, ToolResult, ToolSpec, require_str
 from infercode.tools.child_env import ChildEnv
+from infercode.tools.escaped import MARK_ENV, describe, new_mark, survivors
 from infercode.tools.output import HeadTailBuffer
 from infercode.tools.workspace import Workspace
 
@@ -37,6 +38,13 @@ NOTES: dict[Outcome, str] = {
     "interrupted": "[interrupted by user]",
     "background": "[the command exited, but background processes kept its output open; they "
     "were killed. Redirect their output (e.g. `cmd > log 2>&1 &`) to keep them running]",
+}
+#: Said instead when some processes survived the kill (they left the group): only what is true.
+ESCAPED_NOTES: dict[Outcome, str] = {
+    "timeout": "[timed out after {timeout} s; the command's process group was killed]",
+    "interrupted": NOTES["interrupted"],
+    "background": "[the command exited, but background processes kept its output open; those "
+    "in its process group were killed]",
 }
 
 
@@ -179,6 +187,7 @@ class ShellTool:
 
     def _execute(self, command: str, timeout_s: int, ctx: ToolContext) -> ToolResult:
         started = time.monotonic()
+        mark = new_mark()  # inherited by everything it starts: see tools/escaped.py
         try:
             process = subprocess.Popen(
                 ["bash", "-c", command],
@@ -187,7 +196,7 @@ class ShellTool:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env=self.env.build(QUIET_ENV),
+                env=self.env.build({**QUIET_ENV, MARK_ENV: mark}),
             )
         except OSError as exc:
             raise ToolError(f"Cannot start bash: {exc}") from None
@@ -195,6 +204,8 @@ class ShellTool:
         buffer = HeadTailBuffer(self.output_limit)
         try:
             outcome = self._pump(process, timeout_s, ctx, buffer)
+            # After a kill, say what is still alive rather than assume the group was everything.
+            left = survivors(mark, process.stdout.fileno()) if outcome != "exited" else []
         except BaseException:
             # KeyboardInterrupt in this thread, or a failing emit: leave nothing running.
             kill_group(process)
@@ -207,7 +218,10 @@ class ShellTool:
         if not text.endswith("\n"):
             text += "\n"
         if outcome != "exited":
-            text += NOTES[outcome].format(timeout=timeout_s) + "\n"
+            notes = NOTES if left is not None and not left else ESCAPED_NOTES
+            text += notes[outcome].format(timeout=timeout_s) + "\n"
+            if left is None or left:
+                text += describe(left) + "\n"
         text += _exit_line(code)
         if outcome == "timeout":
             summary = f"timed out after {timeout_s}s"

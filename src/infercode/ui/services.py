@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from infercode.engine.agent import Agent
-    from infercode.git.checkpoints import Checkpoints
+    from infercode.git.turn_hooks import CheckpointHooks
     from infercode.store.recorder import SessionRecorder
 
 
@@ -27,7 +27,7 @@ def _no_models() -> list[str]:
 @dataclass
 class SessionServices:
     agent: Agent
-    checkpoints: Checkpoints | None = None
+    checkpoints: CheckpointHooks | None = None
     """The turn snapshots behind ``/undo``, ``/diff`` and ``--diff``; None when they are off."""
     recorder: SessionRecorder | None = None
     """Writes the conversation to its session file; None when this run records none."""

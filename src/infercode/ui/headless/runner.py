@@ -26,12 +26,13 @@ from infercode.engine.events import (
 from infercode.engine.output_schema import check_answer
 from infercode.redact import SecretMask
 from infercode.ui.drive import drive
+from infercode.ui.exit_signals import CaughtSignal, catch_exit_signals
 from infercode.ui.headless.output_formats import RunRecord, event_record, json_line, write_line
 from infercode.ui.services import SessionServices
 from infercode.ui.terminal_text import ansi_diff, safe_line, safe_text
 
 if TYPE_CHECKING:
-    from infercode.git.checkpoints import Checkpoints
+    from infercode.git.turn_hooks import CheckpointHooks
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -182,8 +183,23 @@ def run(services: SessionServices, prompt: str, options: HeadlessOptions) -> int
                 if line is not None:
                     write_line(sys.stdout, line, mask.mask)
 
-    finished = drive(services.agent.run_turn(prompt), handle)
-    code = exit_code(finished)
+    # SIGTERM/SIGHUP stop the turn as Ctrl-C does (the engine answers the call it was running);
+    # the run then ends with 143/129. A signal after the turn ends it from wherever it lands.
+    with catch_exit_signals() as caught:
+        finished = drive(services.agent.run_turn(prompt), handle)
+        return _conclude(services, finished, options, record, started, caught)
+
+
+def _conclude(
+    services: SessionServices,
+    finished: TurnFinished,
+    options: HeadlessOptions,
+    record: RunRecord,
+    started: float,
+    caught: CaughtSignal,
+) -> int:
+    mask = options.mask
+    code = exit_code(finished) if caught.exit_code is None else caught.exit_code
     answer: object = finished.final_text if finished.status != "interrupted" else None
     error = finished.error
     if options.output_schema is not None and code in (EXIT_OK, EXIT_DENIED):
@@ -213,20 +229,28 @@ def run(services: SessionServices, prompt: str, options: HeadlessOptions) -> int
         write_line(sys.stdout, result, mask.mask)
     if options.show_diff:
         print_session_diff(services.checkpoints, sys.stderr)
-    report_end(finished, sys.stderr)
+    if caught.exit_code is not None:
+        sys.stderr.write(f"infercode: stopped by {safe_line(caught.name)}\n")
+        sys.stderr.flush()
+    else:
+        report_end(finished, sys.stderr)
     return code
 
 
-def print_session_diff(checkpoints: Checkpoints | None, out: TextIO) -> None:
+def print_session_diff(checkpoints: CheckpointHooks | None, out: TextIO) -> None:
     """``--diff``: what infercode changed in this run, on stderr (stdout stays the answer)."""
     from infercode.git.checkpoints import CheckpointError
 
     if checkpoints is None:
         return
+    if checkpoints.broken:
+        why = safe_text(checkpoints.broken)
+        out.write(f"infercode: cannot show the diff: checkpoints are off: {why}\n")
+        return
     try:
         # Uncolored from git, colored here: file content in it must pass the choke point, and
         # git's own color codes would not survive it.
-        diff = checkpoints.diff(color=False)
+        diff = checkpoints.checkpoints.diff(color=False)
     except CheckpointError as error:
         out.write(f"infercode: cannot show the diff: {safe_text(str(error))}\n")
         return

@@ -7,6 +7,7 @@ imported in a background thread while the user types the first message (it costs
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 import threading
@@ -29,7 +30,9 @@ from infercode import __version__
 from infercode.config.paths import state_dir
 from infercode.config.settings import Settings
 from infercode.engine.approval import Approver
+from infercode.private_paths import private_dir, private_file, reason
 from infercode.ui.drive import drive
+from infercode.ui.exit_signals import Terminated, catch_exit_signals
 from infercode.ui.repl.commands.builtin import default_commands
 from infercode.ui.repl.commands.registry import ExitRepl, ReplState, parse_command
 from infercode.ui.repl.completion import FileIndex, ReplCompleter, expand_attachments
@@ -46,13 +49,15 @@ PROMPT: StyleAndTextTuples = [("class:prompt", "› ")]
 STYLE = Style.from_dict({"prompt": "bold", "bottom-toolbar": "reverse"})
 
 
-def _history() -> History:
+def _history(notes: list[str]) -> History:
+    """The input history file (0600: prompts can hold secrets), or one in memory if the state
+    dir cannot be written (a read-only home must not stop the REPL; ``notes`` says so)."""
     try:
-        directory = state_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        return FileHistory(str(directory / "history"))
-    except OSError:
-        return InMemoryHistory()  # a read-only home must not stop the REPL
+        path = private_file(private_dir(state_dir()) / "history")
+        return FileHistory(str(path))
+    except OSError as error:
+        notes.append(f"input history is not saved: {reason(error)}")
+        return InMemoryHistory()
 
 
 @contextmanager
@@ -75,7 +80,8 @@ def quiet_input() -> Iterator[None]:
     try:
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSANOW, saved)
+        with contextlib.suppress(termios.error, OSError):  # the terminal may have hung up
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 def key_bindings() -> KeyBindings:
@@ -152,9 +158,9 @@ class Repl:
             state.settings.context_window(),
         )
 
-    def _session(self) -> PromptSession[str]:
+    def _session(self, notes: list[str]) -> PromptSession[str]:
         return PromptSession(
-            history=_history(),
+            history=_history(notes),
             completer=ReplCompleter(self.state.commands, self.state, self.files),
             complete_while_typing=True,
             complete_in_thread=True,
@@ -180,39 +186,51 @@ class Repl:
         )
 
     def run(self, first_message: str | None = None) -> int:
-        session = self._session()
+        history_notes: list[str] = []
+        session = self._session(history_notes)
         self._banner()
-        for note in self.services.notes:
+        for note in [*self.services.notes, *history_notes]:
             self.console.print(Text(safe_text(note), style="dim"), highlight=False)
         self._redraw()
         # What the first turn needs is loaded once the prompt is drawn, while the user types.
         session.app.after_render += self._warm_up
-        try:
-            if first_message and first_message.strip():
-                self._warm_up()
-                self.console.print(Text("› ", style="bold") + Text(first_message), highlight=False)
-                self._handle(first_message)
-            while True:
-                try:
-                    text = session.prompt(PROMPT)
-                except KeyboardInterrupt:
-                    if self._second_interrupt():
-                        return EXIT_OK
-                    continue
-                except EOFError:
-                    return EXIT_OK
-                self._handle(text)
-        except ExitRepl as done:
-            return done.code
-        finally:
-            recorder = self.services.recorder
-            if recorder is not None:
-                if recorder.id:  # how to come back to this conversation
+        # SIGTERM/SIGHUP stop a running turn as Ctrl-C does, then leave with 143/129.
+        with catch_exit_signals() as caught:
+            try:
+                if first_message and first_message.strip():
+                    self._warm_up()
                     self.console.print(
-                        Text(f"Resume this session: infercode --resume {recorder.id}", "dim"),
-                        highlight=False,
+                        Text("› ", style="bold") + Text(first_message), highlight=False
                     )
-                recorder.close()
+                    self._handle(first_message)
+                while caught.exit_code is None:
+                    try:
+                        text = session.prompt(PROMPT)
+                    except KeyboardInterrupt:
+                        if caught.exit_code is not None or self._second_interrupt():
+                            break
+                        continue
+                    except EOFError:
+                        break
+                    self._handle(text)
+            except ExitRepl as done:
+                return done.code
+            except Terminated:
+                pass  # landed outside a turn (in a command, or the REPL's own code)
+            finally:
+                self._close_session(caught.exit_code is None)
+            return caught.exit_code if caught.exit_code is not None else EXIT_OK
+
+    def _close_session(self, say_how_to_resume: bool) -> None:
+        recorder = self.services.recorder
+        if recorder is None:
+            return
+        if recorder.id and say_how_to_resume:  # how to come back to this conversation
+            self.console.print(
+                Text(f"Resume this session: infercode --resume {recorder.id}", "dim"),
+                highlight=False,
+            )
+        recorder.close()
 
     def _redraw(self) -> None:
         """A resumed conversation is drawn again, so the user sees where it stands."""

@@ -14,8 +14,19 @@ UNDO_NOTE = "[infercode] The user ran /undo. {message} Those files are back as t
 
 
 def _checkpoints(state: ReplState) -> Checkpoints | None:
-    if state.checkpoints is not None:
-        return state.checkpoints
+    hooks = state.checkpoints
+    if hooks is not None and hooks.broken:
+        state.console.print(
+            Text(
+                f"Checkpoints are off in this session (/undo and /diff unavailable): "
+                f"{safe_text(hooks.broken)}",
+                style="yellow",
+            ),
+            highlight=False,
+        )
+        return None
+    if hooks is not None:
+        return hooks.checkpoints
     state.console.print(Text("Checkpoints are off in this session.", style="yellow"))
     return None
 
@@ -54,7 +65,7 @@ def undo(state: ReplState, arg: str) -> None:
     except UndoRefused as refused:
         state.console.print(Text(safe_text(refused.reason), style="yellow"), highlight=False)
         return
-    except CheckpointError as error:
+    except (CheckpointError, OSError) as error:
         state.console.print(Text(f"Undo failed: {safe_text(str(error))}", style="red"))
         return
     if result.turn is None:
@@ -64,9 +75,10 @@ def undo(state: ReplState, arg: str) -> None:
         ("restored", result.restored, "green"),
         ("deleted", result.deleted, "red"),
         ("recreated", result.recreated, "green"),
+        ("left alone", result.left_alone, "yellow"),
     ):
         for path in paths:
-            line = Text(f"  {label:<9} {safe_line(str(path))}", style=style)
+            line = Text(f"  {label:<10} {safe_line(str(path))}", style=style)
             state.console.print(line, highlight=False)
     state.console.print(Text(safe_text(result.message), style="dim"), highlight=False)
     state.agent.note(UNDO_NOTE.format(message=result.message))

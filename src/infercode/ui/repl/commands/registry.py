@@ -20,7 +20,7 @@ from infercode.engine.events import Usage
 from infercode.errors import InfercodeError
 
 if TYPE_CHECKING:
-    from infercode.git.checkpoints import Checkpoints
+    from infercode.git.turn_hooks import CheckpointHooks
     from infercode.store.recorder import SessionRecorder
 
 
@@ -46,7 +46,7 @@ class ReplState:
     _models: list[str] | None = field(default=None, repr=False)
     recorder: SessionRecorder | None = None
     """Writes the conversation to its session file; None when this run records none."""
-    checkpoints: Checkpoints | None = None
+    checkpoints: CheckpointHooks | None = None
     """The turn snapshots behind /undo and /diff; None when checkpoints are off."""
     send: Callable[[str], None] | None = None
     """Sends a message to the model as if typed (``/init``)."""

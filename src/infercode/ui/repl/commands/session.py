@@ -8,7 +8,7 @@ from infercode.engine.compaction import compacted_text
 from infercode.engine.events import Compacted, Notice
 from infercode.engine.instructions import INIT_PROMPT
 from infercode.store.recorder import repaired_note
-from infercode.store.session_files import SessionInfo
+from infercode.store.session_files import SessionInfo, SessionInUse
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ReplState
 from infercode.ui.repl.recap import redraw
 from infercode.ui.session_list import format_sessions
@@ -50,7 +50,11 @@ def resume(state: ReplState, arg: str) -> None:
         except LookupError as error:
             _say(state, str(error), "yellow")
             return
-    items, notes = recorder.switch_to(path)
+    try:
+        items, notes = recorder.switch_to(path)
+    except SessionInUse as busy:  # this conversation goes on as it was
+        _say(state, safe_text(str(busy)), "yellow")
+        return
     # The repair's answers are appended after the switch, so they go to the resumed file.
     for note in notes + repaired_note(state.agent.reset(items)):
         _say(state, note)
