@@ -48,11 +48,13 @@ class RunArgs:
     output_format: str = "text"
     output_schema: Path | None = None
     last_message_file: Path | None = None
+    sandbox: str | None = None
+    sandbox_network: bool = False
 
 
 def launch(args: RunArgs) -> NoReturn:
     """Run the REPL or a headless prompt; exits with its status."""
-    from infercode.config import check_key, parse_allow
+    from infercode.config import check_key, parse_allow, parse_sandbox
     from infercode.output_schema import load_schema
     from infercode.output_schema import text_format as text_format_for
     from infercode.ui.headless import OUTPUT_FORMATS, HeadlessOptions
@@ -72,6 +74,8 @@ def launch(args: RunArgs) -> NoReturn:
             auto_commit=args.auto_commit or None,
             max_turns=args.max_turns,
             reasoning_effort=_reasoning_effort(args.reasoning_effort),
+            sandbox=parse_sandbox(args.sandbox) if args.sandbox is not None else None,
+            sandbox_network=args.sandbox_network or None,
         )
         root = _workspace_root(args.cd)
         headless = args.print_prompt is not None or not sys.stdin.isatty()
@@ -189,8 +193,16 @@ _VALUE_OPTIONS = {
     "--profile": "profile",
     "--reasoning-effort": "reasoning_effort",
     "--output-format": "output_format",
+    "--sandbox": "sandbox",
 }
-_FLAGS = {"-y": "yes", "--yes": "yes", "-q": "quiet", "--quiet": "quiet", "--diff": "show_diff"}
+_FLAGS = {
+    "-y": "yes",
+    "--yes": "yes",
+    "-q": "quiet",
+    "--quiet": "quiet",
+    "--diff": "show_diff",
+    "--sandbox-network": "sandbox_network",
+}
 
 
 def simple_args(argv: list[str]) -> RunArgs | None:

@@ -150,6 +150,18 @@ def run(
             "-o", "--output-last-message", metavar="FILE", help="Also write the answer here."
         ),
     ] = None,
+    sandbox: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--sandbox",
+            metavar="MODE",
+            help="Where shell commands may write: workspace-write (default), read-only, or off.",
+        ),
+    ] = None,
+    sandbox_network: Annotated[
+        bool,
+        typer.Option("--sandbox-network", help="Let sandboxed shell commands use the network."),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
@@ -175,6 +187,8 @@ def run(
             output_format=output_format,
             output_schema=output_schema,
             last_message_file=last_message_file,
+            sandbox=sandbox,
+            sandbox_network=sandbox_network,
         )
     )
 

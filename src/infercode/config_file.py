@@ -19,7 +19,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from infercode.config import APPROVAL_KINDS, REASONING_EFFORTS, Settings, from_env
+from infercode.config import (
+    APPROVAL_KINDS,
+    REASONING_EFFORTS,
+    SANDBOX_MODES,
+    Settings,
+    from_env,
+)
 from infercode.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -117,6 +123,18 @@ def _prefixes(value: object) -> object:
     return tuple(" ".join(p.split()) for p in value)
 
 
+def _sandbox(value: object) -> object:
+    if value not in SANDBOX_MODES:
+        raise _Bad(f"one of {', '.join(repr(m) for m in SANDBOX_MODES)}")
+    return value
+
+
+def _paths(value: object) -> object:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise _Bad('a list of paths, e.g. ["~/.cache/pip"]')
+    return tuple(value)
+
+
 def _int_table(what: str, minimum: int) -> Parser:
     def parse(value: object) -> object:
         ok = isinstance(value, dict) and all(
@@ -149,6 +167,9 @@ KEYS: dict[str, tuple[str, Parser]] = {
     "default_context_window": ("default_context_window", _integer(1000)),
     "request_timeout_s": ("request_timeout_s", _number(0.0, 86400.0)),
     "max_retries": ("max_retries", _integer(0)),
+    "sandbox": ("sandbox", _sandbox),
+    "sandbox_network": ("sandbox_network", _boolean),
+    "sandbox_writable": ("sandbox_writable", _paths),
 }
 #: Tables merged into the defaults instead of replacing them.
 MERGED = ("context_windows", "tool_output_limits")
@@ -252,6 +273,11 @@ TEMPLATE = """\
 # allow = ["read"]
 # Shell commands approved in advance, by program and subcommand.
 # allow_shell = ["pytest", "git status", "git diff"]
+
+# Shell commands run in a sandbox: "workspace-write" (default), "read-only" or "off".
+# sandbox = "workspace-write"
+# sandbox_network = false              # true lets commands use the network
+# sandbox_writable = ["~/.cache/pip"]  # more paths commands may write
 
 # Limits.
 # max_turns = 50                       # model requests per prompt

@@ -19,6 +19,7 @@ from infercode.workspace import Workspace
 
 if TYPE_CHECKING:
     from infercode.recorder import SessionRecorder
+    from infercode.sandbox import Sandbox
     from infercode.ui.headless import HeadlessOptions
 
 
@@ -38,9 +39,12 @@ def build_agent(
     text_format: JSON | None = None,
     session: SessionRecorder | None = None,
     warm_up: bool = True,
+    sandbox: Sandbox | None = None,
+    escalation: bool = False,
 ) -> Agent:
     """The engine for ``root``; ``warm_up``: take the first checkpoint snapshot in the background
-    now (the REPL asks later, once its prompt is drawn)."""
+    now (the REPL asks later, once its prompt is drawn). Shell commands run in ``sandbox`` (one
+    made from ``settings`` when None); ``escalation``: offer to rerun blocked ones unconfined."""
     from infercode.compaction import Compactor
 
     if model is None:
@@ -54,8 +58,13 @@ def build_agent(
         reasoning_effort=settings.reasoning_effort,
         include_encrypted_reasoning=settings.wants_encrypted_reasoning(),
         text_format=text_format,
+        escalation=escalation,
     )
     workspace = Workspace(root)
+    if sandbox is None:
+        from infercode.sandbox_setup import make_sandbox
+
+        sandbox = make_sandbox(settings, root)
     if hooks is None:
         from infercode.checkpoint_hooks import CheckpointHooks
         from infercode.sessions import state_dir
@@ -66,7 +75,7 @@ def build_agent(
         hooks = checkpoint_hooks
     return Agent(
         model=model,
-        tools=build_tools(workspace, settings),
+        tools=build_tools(workspace, settings, sandbox),
         approver=approver,
         history=history if history is not None else History(),
         options=options,
@@ -109,6 +118,9 @@ def run_headless(
         sys.stderr.write(f"infercode: error: {error}\n")
         return 2
     session = opened.recorder if opened is not None else None
+    from infercode.sandbox_setup import make_sandbox
+
+    sandbox = make_sandbox(settings, root)
     agent = build_agent(
         settings,
         root,
@@ -116,7 +128,12 @@ def run_headless(
         text_format=text_format,
         history=opened.history if opened is not None else None,
         session=session,
+        sandbox=sandbox,
     )
+    warning = sandbox.warning()
+    if warning is not None:  # said once, even with --quiet: commands will be refused
+        sys.stderr.write(f"infercode: {warning}\n")
+        options = replace(options, notices=(warning,))
     if not options.quiet:
         where = f" · session {session.id}" if session is not None and session.id else ""
         sys.stderr.write(f"infercode {settings.model} · {root}{where}\n")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from infercode.config import Settings
 from infercode.events import JSON
 from infercode.tools.base import Tool, ToolSpec
 from infercode.workspace import Workspace
+
+if TYPE_CHECKING:
+    from infercode.sandbox import Sandbox
 
 
 class ToolRegistry:
@@ -47,8 +51,11 @@ class ToolRegistry:
         return len(self._tools)
 
 
-def build_tools(workspace: Workspace, settings: Settings) -> ToolRegistry:
-    """read_file, edit_file and shell, configured from ``settings``."""
+def build_tools(
+    workspace: Workspace, settings: Settings, sandbox: Sandbox | None = None
+) -> ToolRegistry:
+    """read_file, edit_file and shell, configured from ``settings``; shell commands run in
+    ``sandbox`` when one is given."""
     # Imported here so that importing ``infercode.tools.base`` (as the engine and history do)
     # does not pull in subprocess, selectors and difflib.
     from infercode.tools.edit import EditFileTool
@@ -64,6 +71,7 @@ def build_tools(workspace: Workspace, settings: Settings) -> ToolRegistry:
                 default_timeout_s=settings.shell_timeout_s,
                 max_timeout_s=settings.shell_max_timeout_s,
                 output_limit=settings.output_limit("shell"),
+                sandbox=sandbox,
             ),
         ]
     )

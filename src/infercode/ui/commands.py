@@ -24,6 +24,7 @@ from infercode.ui.toolbar import format_tokens
 
 if TYPE_CHECKING:
     from infercode.recorder import SessionRecorder
+    from infercode.sandbox import Sandbox
 
 
 class ExitRepl(Exception):
@@ -52,6 +53,8 @@ class ReplState:
     """Sends a message to the model as if typed (``/init``)."""
     last_turn: Usage = field(default_factory=Usage)
     """Tokens of the last user turn, all its requests together."""
+    sandbox: Sandbox | None = None
+    """Where shell commands run (``/sandbox`` shows and changes it)."""
 
     def model_names(self) -> list[str]:
         """The server's models (``GET /models``, asked once), else the ones we know."""
@@ -241,4 +244,7 @@ def default_commands() -> CommandRegistry:
     from infercode.ui.git_commands import add_git_commands  # it imports this module too
 
     add_git_commands(registry)
+    from infercode.ui.sandbox_command import add_sandbox_command
+
+    add_sandbox_command(registry)
     return registry

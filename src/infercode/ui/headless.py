@@ -121,6 +121,8 @@ class HeadlessOptions:
     last_message_file: Path | None = None
     session_id: str | None = None
     show_diff: bool = False
+    notices: tuple[str, ...] = ()
+    """Said once at start (the no-sandbox warning): a ``notice`` line in stream-json."""
 
 
 def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
@@ -140,6 +142,9 @@ def run(agent: Agent, prompt: str, options: HeadlessOptions) -> int:
             if line is not None:
                 write_line(sys.stdout, line)
 
+    if options.output_format == "stream-json":
+        for notice in options.notices:
+            write_line(sys.stdout, {"type": "notice", "text": notice})
     finished = drive(agent.run_turn(prompt), handle)
     code = exit_code(finished)
     answer: object = finished.final_text if finished.status != "interrupted" else None

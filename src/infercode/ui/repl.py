@@ -167,10 +167,15 @@ class Repl:
             show_reasoning=lambda: self.state.show_reasoning,
             model_name=lambda: self.state.settings.model,
         )
+        from infercode.sandbox_setup import make_sandbox
+
+        self.sandbox = make_sandbox(settings, root)
         agent = build_agent(
             settings,
             root,
             ConfirmApprover(self.console, self.view.pause),
+            sandbox=self.sandbox,
+            escalation=True,
             model=model if model is not None else self.lazy,
             history=self.opened.history if self.opened is not None else None,
             session=self.opened.recorder if self.opened is not None else None,
@@ -185,6 +190,7 @@ class Repl:
             list_models=self.lazy.list_models,
             recorder=self.opened.recorder if self.opened is not None else None,
             send=self._send,
+            sandbox=self.sandbox,
         )
         self.branch = BranchCache(root)
         self.files = FileIndex(root)
@@ -225,6 +231,9 @@ class Repl:
         self.console.print(
             Text("/help lists commands and keys · @path attaches a file · Ctrl-D leaves", "dim")
         )
+        warning = self.sandbox.warning()
+        if warning is not None:
+            self.console.print(Text(warning, style="bold yellow"), highlight=False)
 
     def run(self, first_message: str | None = None) -> int:
         session = self._session()
