@@ -51,8 +51,11 @@ def blocked_writes(
     cwd: Path,
     writable: Sequence[Path],
     protected: Sequence[Path],
+    closed: Sequence[Path] = (),
 ) -> list[Path]:
-    """Paths a refused write named that the policy keeps read-only, in order, once each."""
+    """Paths a refused write named that the policy keeps read-only, in order, once each.
+    ``closed``: writable directories whose own entries cannot be created or removed (Landlock
+    around a protected path)."""
     blocked: list[Path] = []
     for line in output.splitlines():
         if not any(error in line for error in _FS_ERRORS):
@@ -64,7 +67,7 @@ def blocked_writes(
             path = Path(_normalise(path))
             inside = any(is_within(path, root) for root in writable)
             shielded = any(is_within(path, p) for p in protected)
-            if (not inside or shielded) and path not in blocked:
+            if (not inside or shielded or path.parent in closed) and path not in blocked:
                 blocked.append(path)
     return blocked[:_MAX_NOTES]
 

@@ -150,7 +150,11 @@ class Sandbox:
             return []
         notes: list[str] = []
         for path in blocked_writes(
-            output, cwd=cwd, writable=paths.writable, protected=paths.protected
+            output,
+            cwd=cwd,
+            writable=paths.writable,
+            protected=paths.protected,
+            closed=self._closed_dirs(paths),
         ):
             notes.append(f"blocked by the sandbox: write to {path} ({self._why(path, paths)})")
         if not self.policy.network and network_refused(output):
@@ -159,19 +163,31 @@ class Sandbox:
             )
         return notes
 
+    def _closed_dirs(self, paths: CommandPaths) -> list[Path]:
+        """Landlock: the directories from each writable root down to a protected path, which
+        get no rule of their own (see ``landlock``)."""
+        if self.mechanism != "landlock":
+            return []
+        closed: list[Path] = []
+        for protected in paths.protected:
+            for root in paths.writable:
+                if root not in protected.parents:
+                    continue
+                parent = protected.parent
+                while parent != root.parent and parent not in closed:
+                    closed.append(parent)
+                    parent = parent.parent
+        return closed
+
     def _why(self, path: Path, paths: CommandPaths) -> str:
         if any(is_within(path, p) for p in paths.protected):
             return "git dirs, hooks and infercode's own files stay read-only in the workspace"
         if self.policy.mode == "read-only":
             return f"the sandbox is read-only; only $TMPDIR ({self.tmpdir()}) is writable"
-        if (
-            self.mechanism == "landlock"
-            and path.parent in paths.writable
-            and any(path.parent in p.parents for p in paths.protected)
-        ):
+        if path.parent in self._closed_dirs(paths):
             return (
-                "with Landlock, entries directly in the workspace root cannot be created or "
-                "removed (that would open .git too); use a subdirectory"
+                f"with Landlock, entries directly in {path.parent} cannot be created or removed "
+                "(that would open its .git too); use a subdirectory"
             )
         return f"writable are the workspace, $TMPDIR ({self.tmpdir()}) and sandbox_writable paths"
 
