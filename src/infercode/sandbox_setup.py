@@ -30,4 +30,6 @@ def make_sandbox(settings: Settings, root: Path) -> Sandbox:
         protected=(state_dir(), config_dir()),
         hooks_dir=hooks_path(root) if mode != "off" and (root / ".git").exists() else None,
     )
-    return Sandbox(policy)
+    sandbox = Sandbox(policy)
+    sandbox.detect_in_background()
+    return sandbox

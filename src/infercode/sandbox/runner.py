@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -59,6 +60,7 @@ class Sandbox:
         self._detected = detected
         self._environ = environ
         self._tmpdir: Path | None = None
+        self._probe: threading.Thread | None = None
         self.consented = False
         """The user agreed to run commands unconfined because no mechanism works."""
 
@@ -66,9 +68,22 @@ class Sandbox:
 
     @property
     def detected(self) -> Detected:
+        if self._probe is not None:
+            self._probe.join()
+            self._probe = None
         if self._detected is None:
             self._detected = detect(self._environ)
         return self._detected
+
+    def detect_in_background(self) -> None:
+        """Start the probe (a trivial bwrap run, 5-30 ms) while the caller sets up the rest."""
+        if self._detected is None and self._probe is None and self.active:
+
+            def run() -> None:
+                self._detected = detect(self._environ)
+
+            self._probe = threading.Thread(target=run, name="sandbox-probe", daemon=True)
+            self._probe.start()
 
     @property
     def mechanism(self) -> str:

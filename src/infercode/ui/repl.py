@@ -159,6 +159,9 @@ class Repl:
         resume: Path | None = None,
     ) -> None:
         self.console = console if console is not None else Console(highlight=False)
+        from infercode.sandbox_setup import make_sandbox
+
+        self.sandbox = make_sandbox(settings, root)  # probes in the background meanwhile
         # Recorded from the first message on; nothing is written if the user leaves before.
         self.opened = open_session_or_warn(settings, root, resume, lazy=True)
         self.lazy = LazyModel(settings)
@@ -167,9 +170,6 @@ class Repl:
             show_reasoning=lambda: self.state.show_reasoning,
             model_name=lambda: self.state.settings.model,
         )
-        from infercode.sandbox_setup import make_sandbox
-
-        self.sandbox = make_sandbox(settings, root)
         agent = build_agent(
             settings,
             root,
