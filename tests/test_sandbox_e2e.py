@@ -170,3 +170,26 @@ def test_the_repl_warns_without_a_mechanism_and_asks_before_the_first_command(
         assert term.history_text().count("UNCONFINED?") == 1  # asked once per session
     assert (workspace / "one.txt").read_text() == "one\n"
     assert (workspace / "two.txt").read_text() == "two\n"
+
+
+def test_slash_sandbox_shows_and_changes_the_mode(server: ResponsesServer, tmp_path: Path) -> None:
+    server.enqueue(
+        call_reply(_shell("echo x > inside.txt", "call_1")),
+        text_reply("Done."),
+    )
+    term, workspace = start_repl(server.url, tmp_path, "--yes")
+    with term:
+        term.wait_prompt()
+        term.send_line("/sandbox")
+        term.wait_for("sandbox: workspace-write")
+        term.wait_for("read-only inside:")
+        assert f"{workspace.resolve() / '.git'}" in term.text().replace("\n", "")
+        term.send_line("/sandbox read-only")
+        term.wait_for("sandbox: read-only")
+        term.send_line("write it")
+        term.wait_for("Run it without the sandbox?")
+        term.type("n")
+        term.wait_for("Done.")
+        term.wait_prompt()
+    assert not (workspace / "inside.txt").exists()
+    assert "the sandbox is read-only" in _outputs(server)["call_1"]

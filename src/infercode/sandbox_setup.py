@@ -14,7 +14,6 @@ def make_sandbox(settings: Settings, root: Path) -> Sandbox:
     """Writable: the workspace (workspace-write), the private temp dir and ``sandbox_writable``;
     read-only inside them: git dirs, the hooks dir, infercode's state and config dirs."""
     from infercode.config_file import config_dir
-    from infercode.sandbox.policy import hooks_path
     from infercode.sessions import state_dir
 
     mode: Mode = "workspace-write"
@@ -28,8 +27,7 @@ def make_sandbox(settings: Settings, root: Path) -> Sandbox:
         network=settings.sandbox_network,
         writable=writable,
         protected=(state_dir(), config_dir()),
-        hooks_dir=hooks_path(root) if mode != "off" and (root / ".git").exists() else None,
     )
     sandbox = Sandbox(policy)
-    sandbox.detect_in_background()
+    sandbox.detect_in_background(find_hooks=(root / ".git").exists())
     return sandbox

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -61,6 +59,7 @@ class Sandbox:
         self._environ = environ
         self._tmpdir: Path | None = None
         self._probe: threading.Thread | None = None
+        self._hooks_dir: Path | None = None
         self.consented = False
         """The user agreed to run commands unconfined because no mechanism works."""
 
@@ -71,15 +70,22 @@ class Sandbox:
         if self._probe is not None:
             self._probe.join()
             self._probe = None
+            if self._hooks_dir is not None:  # applied here, on the caller's thread
+                self.policy = replace(self.policy, hooks_dir=self._hooks_dir)
         if self._detected is None:
             self._detected = detect(self._environ)
         return self._detected
 
-    def detect_in_background(self) -> None:
-        """Start the probe (a trivial bwrap run, 5-30 ms) while the caller sets up the rest."""
+    def detect_in_background(self, find_hooks: bool = False) -> None:
+        """Start the probe (a trivial bwrap run, 5-30 ms) while the caller sets up the rest;
+        ``find_hooks``: also read ``core.hooksPath`` (a git call) for the policy meanwhile."""
         if self._detected is None and self._probe is None and self.active:
 
             def run() -> None:
+                if find_hooks:
+                    from infercode.sandbox.policy import hooks_path
+
+                    self._hooks_dir = hooks_path(self.policy.workspace)
                 self._detected = detect(self._environ)
 
             self._probe = threading.Thread(target=run, name="sandbox-probe", daemon=True)
@@ -108,6 +114,8 @@ class Sandbox:
         """This session's private temp dir (``TMPDIR`` of every command); stale ones of ended
         sessions are removed when the next is made (infercode exits without tearing down)."""
         if self._tmpdir is None:
+            import tempfile
+
             _sweep(Path(tempfile.gettempdir()))
             made = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-")
             self._tmpdir = Path(made).resolve()
@@ -258,6 +266,8 @@ def _sweep(directory: Path) -> None:
             try:
                 os.kill(int(pid_text), 0)
             except ProcessLookupError:
+                import shutil
+
                 shutil.rmtree(entry.path, ignore_errors=True)
             except OSError:
                 pass
