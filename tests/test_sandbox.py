@@ -201,3 +201,17 @@ def _processes_with(word: str) -> list[int]:
         if word.encode() in cmdline and state not in ("Z", "X"):
             found.append(int(entry.name))
     return found
+
+
+def test_background_processes_under_each_mechanism(mechanism: str, repo: Path) -> None:
+    """bubblewrap: the PID namespace ends with the command, so do its background processes.
+    Landlock: unchanged, one with its output redirected keeps running (README says both)."""
+    marker = "32.7182"
+    result = run(shell(mechanism, repo), f"sleep {marker} > /dev/null 2>&1 & echo started")
+    assert result.ok and "started" in result.output
+    left = _processes_with(marker)
+    try:
+        assert (left == []) if mechanism == "bwrap" else (len(left) == 1)
+    finally:
+        for pid in left:
+            os.kill(pid, 9)

@@ -159,3 +159,18 @@ def test_the_modes_agree_and_the_config_keys_parse(tmp_path: Path) -> None:
     config.write_text('sandbox = "none"\n')
     with pytest.raises(ConfigError, match="sandbox"):
         load_settings(path=config, environ={})
+
+
+def test_a_read_refused_by_the_system_is_not_blamed_on_the_sandbox(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        line = f"touch: cannot touch '{locked}/x': Permission denied"
+        writable = blocked_writes(line, cwd=WS, writable=[WS], protected=[])
+        import os
+
+        # As root, DAC does not stop us, so the sandbox is the only explanation.
+        assert writable == ([locked / "x"] if os.geteuid() == 0 else [])
+    finally:
+        locked.chmod(0o700)

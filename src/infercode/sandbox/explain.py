@@ -9,6 +9,7 @@ really keeps it read-only, so a genuine permission problem is not misreported.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +61,9 @@ def blocked_writes(
     for line in output.splitlines():
         if not any(error in line for error in _FS_ERRORS):
             continue
+        # EROFS only comes from writes; EACCES also from reads, which the sandbox never
+        # refuses: blame it only where infercode itself could write.
+        read_only = "Read-only file system" in line
         for text in _candidates(line):
             if "\x00" in text or len(text) > 4096:
                 continue
@@ -67,9 +71,19 @@ def blocked_writes(
             path = Path(_normalise(path))
             inside = any(is_within(path, root) for root in writable)
             shielded = any(is_within(path, p) for p in protected)
+            if not read_only and not _writable_outside(path):
+                continue
             if (not inside or shielded or path.parent in closed) and path not in blocked:
                 blocked.append(path)
     return blocked[:_MAX_NOTES]
+
+
+def _writable_outside(path: Path) -> bool:
+    """Whether this (unsandboxed) process may write ``path``, or create it in its directory."""
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            return os.access(candidate, os.W_OK)
+    return False
 
 
 def _normalise(path: Path) -> str:
