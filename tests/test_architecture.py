@@ -43,7 +43,13 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "infercode.api": ("infercode.engine", "infercode.config"),
     "infercode.store": ("infercode.engine", "infercode.config", "infercode.tools.workspace"),
     "infercode.git": ("infercode.engine", "infercode.config"),
-    "infercode.ui": ("infercode.engine", "infercode.config", "infercode.store", "infercode.git"),
+    "infercode.ui": (
+        "infercode.engine",
+        "infercode.config",
+        "infercode.store",
+        "infercode.git",
+        "infercode.sandbox",  # the sandbox service's type, for /sandbox
+    ),
     "infercode.cli": ("infercode",),
     "infercode.__main__": ("infercode.cli",),
 }

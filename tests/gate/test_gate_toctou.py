@@ -18,6 +18,11 @@ from tests.conftest import INFERCODE
 from tests.support.pty import start_repl
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 
+#: These tests are about another layer (signals, escaped processes, a racing background process,
+#: infercode's own environment); under bubblewrap's PID namespace the commands' pids, background
+#: processes and /proc/$PPID are the sandbox's own, so the tests run their commands unsandboxed.
+NO_SANDBOX = ("--sandbox", "off")
+
 
 def outputs(server: ResponsesServer) -> dict[str, str]:
     found: dict[str, str] = {}
@@ -57,7 +62,8 @@ def test_background_swapper_cannot_redirect_an_approved_create(
         text_reply("done"),
     )
     command = " ".join(
-        shlex.quote(p) for p in [*INFERCODE, "--base-url", server.url, "--allow", "shell"]
+        shlex.quote(p)
+        for p in [*INFERCODE, "--base-url", server.url, *NO_SANDBOX, "--allow", "shell"]
     )
     child = pexpect.spawn(
         "bash",
@@ -98,7 +104,7 @@ def test_repl_swap_during_the_question_is_refused(server: ResponsesServer, tmp_p
         text_reply("done"),
     )
     files = {"pkg/app.py": "x = 1\n", "lib/keep.txt": ""}
-    term, workspace = start_repl(server.url, tmp_path, files=files)
+    term, workspace = start_repl(server.url, tmp_path, *NO_SANDBOX, files=files)
     with term:
         term.wait_prompt()
         term.send_line("bump x")

@@ -18,6 +18,11 @@ import pytest
 from tests.conftest import run_infercode
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 
+#: These tests are about another layer (signals, escaped processes, a racing background process,
+#: infercode's own environment); under bubblewrap's PID namespace the commands' pids, background
+#: processes and /proc/$PPID are the sandbox's own, so the tests run their commands unsandboxed.
+NO_SANDBOX = ("--sandbox", "off")
+
 KEY = "sk-infercom-test-0123456789abcdefXYZ"
 MASK = "[redacted API key]"
 
@@ -89,7 +94,7 @@ def test_the_key_reaches_no_tool_and_no_output(
         script(server)
         result = run_infercode(
             [
-                *("--base-url", server.url, "--yes", "--output-format", output_format),
+                *("--base-url", server.url, *NO_SANDBOX, "--yes", "--output-format", output_format),
                 *("-o", str(last), "-p", "find the api key"),
             ],
             cwd=workspace,
@@ -140,7 +145,7 @@ def test_the_profiles_key_variable_is_hidden_too(
         text_reply("done"),
     )
     result = run_infercode(
-        ["--profile", "other", "--yes", "-p", "look"],
+        ["--profile", "other", *NO_SANDBOX, "--yes", "-p", "look"],
         cwd=workspace,
         env={"OTHER_SERVICE_KEY": KEY, "INFERCOM_API_KEY": "sk-another-infercom-key-42"},
     )

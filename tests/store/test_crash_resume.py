@@ -85,7 +85,12 @@ def test_kill_mid_tool_then_continue(
     # The shell call says it started (and which process group to clean up) by writing its pid.
     command = f"echo $$ > {pid_file}; sleep 15"
     server.enqueue(call_reply(FunctionCall("shell", {"command": command}, call_id="call_sleep")))
-    process = start(["--base-url", server.url, "--yes", "-p", "run the slow thing"], workspace)
+    # Unsandboxed: the pid file lies outside the workspace, and the cleanup below needs the
+    # shell's host pid (in bubblewrap's PID namespace $$ would be 2).
+    process = start(
+        ["--base-url", server.url, "--yes", "--sandbox", "off", "-p", "run the slow thing"],
+        workspace,
+    )
     try:
         wait_until(lambda: pid_file.exists() and pid_file.read_text().strip().isdigit())
     finally:

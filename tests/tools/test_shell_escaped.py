@@ -21,6 +21,11 @@ from tests.conftest import run_infercode
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
 from tests.tools.test_tool_shell import alive, wait_gone
 
+#: These tests are about another layer (signals, escaped processes, a racing background process,
+#: infercode's own environment); under bubblewrap's PID namespace the commands' pids, background
+#: processes and /proc/$PPID are the sandbox's own, so the tests run their commands unsandboxed.
+NO_SANDBOX = ("--sandbox", "off")
+
 STILL_RUNNING = re.compile(r"(\d+) \(sleep (\d+)\)")
 
 
@@ -104,7 +109,9 @@ def test_headless_model_is_told_what_survived(
         call_reply(FunctionCall("shell", {"command": "setsid sleep 176 & echo up"}, "call_bg")),
         text_reply("Started."),
     )
-    result = run_infercode(["--base-url", server.url, "--yes", "-p", "start it"], cwd=workspace)
+    result = run_infercode(
+        ["--base-url", server.url, *NO_SANDBOX, "--yes", "-p", "start it"], cwd=workspace
+    )
     assert result.returncode == 0, result.stderr
     body = server.requests[1].body
     assert body is not None
@@ -112,7 +119,9 @@ def test_headless_model_is_told_what_survived(
     assert list(_reported(output, escaped).values()) == ["176"]
     assert "they were killed" not in output
     server.enqueue(text_reply("Fine."))
-    again = run_infercode(["--base-url", server.url, "--continue", "-p", "and now?"], cwd=workspace)
+    again = run_infercode(
+        ["--base-url", server.url, *NO_SANDBOX, "--continue", "-p", "and now?"], cwd=workspace
+    )
     assert again.returncode == 0, again.stderr
     assert [r.rejected for r in server.requests if r.rejected] == []
 

@@ -24,6 +24,11 @@ from tests.support.responses_server import (
     text_reply,
 )
 
+#: These tests are about another layer (signals, escaped processes, a racing background process,
+#: infercode's own environment); under bubblewrap's PID namespace the commands' pids, background
+#: processes and /proc/$PPID are the sandbox's own, so the tests run their commands unsandboxed.
+NO_SANDBOX = ("--sandbox", "off")
+
 #: bash starts a child (same process group) and waits for it; the child's pid is in child.pid.
 LONG_COMMAND = "sleep 271 & echo $! > child.pid; echo started; wait"
 
@@ -65,7 +70,7 @@ def _continue_headless(server: ResponsesServer, workspace: Path) -> None:
     """The next run resumes the session; the strict server accepts its history."""
     server.enqueue(text_reply("It was stopped."))
     result = run_infercode(
-        ["--base-url", server.url, "--continue", "-p", "what happened?"], cwd=workspace
+        ["--base-url", server.url, *NO_SANDBOX, "--continue", "-p", "what happened?"], cwd=workspace
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "It was stopped.\n"
@@ -81,7 +86,7 @@ def test_headless_signal_kills_the_command_and_keeps_the_session(
 ) -> None:
     server.enqueue(call_reply(FunctionCall("shell", {"command": LONG_COMMAND}, "call_long")))
     process = subprocess.Popen(
-        [*INFERCODE, "--base-url", server.url, "--yes", "-p", "run the long thing"],
+        [*INFERCODE, "--base-url", server.url, *NO_SANDBOX, "--yes", "-p", "run the long thing"],
         cwd=workspace,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -108,7 +113,17 @@ def test_headless_signal_kills_the_command_and_keeps_the_session(
 def test_headless_json_result_reports_143(server: ResponsesServer, workspace: Path) -> None:
     server.enqueue(call_reply(FunctionCall("shell", {"command": LONG_COMMAND}, "call_long")))
     process = subprocess.Popen(
-        [*INFERCODE, "--base-url", server.url, "--yes", "--output-format", "json", "-p", "go"],
+        [
+            *INFERCODE,
+            "--base-url",
+            server.url,
+            *NO_SANDBOX,
+            "--yes",
+            "--output-format",
+            "json",
+            "-p",
+            "go",
+        ],
         cwd=workspace,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -134,7 +149,7 @@ def test_headless_json_result_reports_143(server: ResponsesServer, workspace: Pa
 def _continue_in_repl(server: ResponsesServer, tmp_path: Path, workspace: Path) -> None:
     server.enqueue(text_reply("It was stopped."))
     result = run_infercode(
-        ["--base-url", server.url, "--continue", "-p", "what happened?"], cwd=workspace
+        ["--base-url", server.url, *NO_SANDBOX, "--continue", "-p", "what happened?"], cwd=workspace
     )
     assert result.returncode == 0, result.stderr
     assert [r.rejected for r in server.requests if r.rejected] == []
@@ -146,7 +161,7 @@ def test_repl_signal_mid_command(
     server: ResponsesServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int
 ) -> None:
     server.enqueue(call_reply(FunctionCall("shell", {"command": LONG_COMMAND}, "call_long")))
-    term, workspace = start_repl(server.url, tmp_path)
+    term, workspace = start_repl(server.url, tmp_path, *NO_SANDBOX)
     # The REPL keeps its state here; --continue below must find the same sessions.
     monkeypatch.setenv("INFERCODE_STATE_DIR", str(tmp_path / "state"))
     with term:
@@ -171,7 +186,7 @@ def test_repl_terminal_closed_mid_command(
 ) -> None:
     """The real thing: the terminal goes away (the kernel sends SIGHUP), writes to it fail."""
     server.enqueue(call_reply(FunctionCall("shell", {"command": LONG_COMMAND}, "call_long")))
-    term, workspace = start_repl(server.url, tmp_path)
+    term, workspace = start_repl(server.url, tmp_path, *NO_SANDBOX)
     monkeypatch.setenv("INFERCODE_STATE_DIR", str(tmp_path / "state"))
     with term:
         term.wait_prompt()
@@ -190,7 +205,7 @@ def test_repl_terminal_closed_mid_command(
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_repl_signal_at_the_prompt(server: ResponsesServer, tmp_path: Path, signum: int) -> None:
     server.enqueue(text_reply("Hello."))
-    term, _ = start_repl(server.url, tmp_path)
+    term, _ = start_repl(server.url, tmp_path, *NO_SANDBOX)
     with term:
         term.wait_prompt()
         term.send_line("hi")
@@ -208,7 +223,7 @@ def test_headless_sigterm_mid_stream(server: ResponsesServer, workspace: Path) -
     """Stopped while the reply streams: the partial answer is kept, the session continues."""
     server.enqueue(Reply(items=[Message("word " * 400)], delta_delay_s=0.02, chunk_size=5))
     process = subprocess.Popen(
-        [*INFERCODE, "--base-url", server.url, "-p", "talk"],
+        [*INFERCODE, "--base-url", server.url, *NO_SANDBOX, "-p", "talk"],
         cwd=workspace,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -228,7 +243,9 @@ def test_headless_sigterm_mid_stream(server: ResponsesServer, workspace: Path) -
     assert process.returncode == 143, stderr
     assert "Traceback" not in stderr
     server.enqueue(text_reply("Go on."))
-    again = run_infercode(["--base-url", server.url, "--continue", "-p", "more"], cwd=workspace)
+    again = run_infercode(
+        ["--base-url", server.url, *NO_SANDBOX, "--continue", "-p", "more"], cwd=workspace
+    )
     assert again.returncode == 0, again.stderr
     assert [r.rejected for r in server.requests if r.rejected] == []
     body = server.requests[-1].body
@@ -242,7 +259,7 @@ def test_repl_sigterm_at_the_approval_question(
 ) -> None:
     """The pending call is answered (not run), the REPL exits 143, the session continues."""
     server.enqueue(call_reply(FunctionCall("shell", {"command": "touch ran.txt"}, "call_long")))
-    term, workspace = start_repl(server.url, tmp_path)
+    term, workspace = start_repl(server.url, tmp_path, *NO_SANDBOX)
     monkeypatch.setenv("INFERCODE_STATE_DIR", str(tmp_path / "state"))
     with term:
         term.wait_prompt()
@@ -254,7 +271,9 @@ def test_repl_sigterm_at_the_approval_question(
     assert term.child.exitstatus == 143
     assert not (workspace / "ran.txt").exists()
     server.enqueue(text_reply("Not run, then."))
-    result = run_infercode(["--base-url", server.url, "--continue", "-p", "ok?"], cwd=workspace)
+    result = run_infercode(
+        ["--base-url", server.url, *NO_SANDBOX, "--continue", "-p", "ok?"], cwd=workspace
+    )
     assert result.returncode == 0, result.stderr
     assert [r.rejected for r in server.requests if r.rejected] == []
     assert "Not run" in _outputs(server.requests[-1].body)["call_long"]

@@ -24,7 +24,7 @@ def launch(args: RunArgs) -> NoReturn:
 
 
 def _launch(args: RunArgs) -> NoReturn:
-    from infercode.config.settings import check_key, parse_allow
+    from infercode.config.settings import check_key, parse_allow, parse_sandbox
     from infercode.engine.output_schema import load_schema
     from infercode.engine.output_schema import text_format as text_format_for
     from infercode.ui.headless.runner import OUTPUT_FORMATS, HeadlessOptions
@@ -44,6 +44,8 @@ def _launch(args: RunArgs) -> NoReturn:
             auto_commit=args.auto_commit or None,
             max_turns=args.max_turns,
             reasoning_effort=_reasoning_effort(args.reasoning_effort),
+            sandbox=parse_sandbox(args.sandbox) if args.sandbox is not None else None,
+            sandbox_network=args.sandbox_network or None,
         )
         root = _workspace_root(args.cd)
         headless = args.print_prompt is not None or not sys.stdin.isatty()

@@ -107,6 +107,18 @@ class RunArgs:
     last_message_file: Path | None = option(
         "-o", "--output-last-message", help="Also write the answer here.", metavar="FILE"
     )
+    sandbox: str | None = option(
+        "--sandbox",
+        help="Where shell commands may write: workspace-write (default), read-only, or off.",
+        metavar="MODE",
+        fast=True,
+    )
+    sandbox_network: bool = option(
+        "--sandbox-network",
+        help="Let sandboxed shell commands use the network.",
+        default=False,
+        fast=True,
+    )
 
 
 def specs() -> list[tuple[str, CliSpec, Any]]:

@@ -21,6 +21,7 @@ from infercode.tools.workspace import Workspace
 from infercode.ui.services import SessionServices
 
 if TYPE_CHECKING:
+    from infercode.sandbox import Sandbox
     from infercode.store.recorder import OpenedSession, SessionRecorder
     from infercode.ui.headless.runner import HeadlessOptions
 
@@ -45,9 +46,12 @@ def build_agent(
     text_format: JSON | None = None,
     session: SessionRecorder | None = None,
     warm_up: bool = True,
+    sandbox: Sandbox | None = None,
+    escalation: bool = False,
 ) -> Agent:
     """The engine for ``root``; ``warm_up``: take the first checkpoint snapshot in the background
-    now (the REPL asks later, once its prompt is drawn)."""
+    now (the REPL asks later, once its prompt is drawn). Shell commands run in ``sandbox`` (one
+    made from ``settings`` when None); ``escalation``: offer to rerun blocked ones unconfined."""
     from infercode.engine.compaction import Compactor
 
     if model is None:
@@ -62,8 +66,13 @@ def build_agent(
         reasoning_effort=settings.reasoning_effort,
         include_encrypted_reasoning=settings.wants_encrypted_reasoning(),
         text_format=text_format,
+        escalation=escalation,
     )
     workspace = Workspace(root)
+    if sandbox is None:
+        from infercode.cli.sandbox_setup import make_sandbox
+
+        sandbox = make_sandbox(settings, root)
     if hooks is None:
         from infercode.config.paths import state_dir
         from infercode.git.turn_hooks import CheckpointHooks
@@ -74,7 +83,7 @@ def build_agent(
         hooks = checkpoint_hooks
     return Agent(
         model=model,
-        tools=build_tools(workspace, settings),
+        tools=build_tools(workspace, settings, sandbox),
         approver=approver,
         history=history if history is not None else History(),
         options=options,
@@ -98,8 +107,13 @@ def build_session(
     model: ModelClient | None = None,
     text_format: JSON | None = None,
     warm_up: bool = True,
+    escalation: bool = False,
 ) -> SessionServices:
-    """The engine and the services a front-end uses beside it (checkpoints, the recorder)."""
+    """The engine and the services a front-end uses beside it (checkpoints, the recorder, the
+    sandbox); ``escalation``: the front-end can ask to rerun a blocked command unconfined."""
+    from infercode.cli.sandbox_setup import make_sandbox
+
+    sandbox = make_sandbox(settings, root)  # probes in the background meanwhile
     from infercode.config.paths import state_dir
     from infercode.git.turn_hooks import CheckpointHooks
 
@@ -116,6 +130,8 @@ def build_session(
         hooks=hooks,
         text_format=text_format,
         session=recorder,
+        sandbox=sandbox,
+        escalation=escalation,
     )
     return SessionServices(
         agent,
@@ -123,6 +139,7 @@ def build_session(
         recorder=recorder,
         notes=opened.notes if opened is not None else [],
         warm_up=hooks.start_warm_up,
+        sandbox=sandbox,
     )
 
 
@@ -142,7 +159,9 @@ def run_repl(
     lazy = LazyModel(settings)
 
     def build(approver: Approver) -> SessionServices:
-        services = build_session(settings, root, approver, opened, model=lazy, warm_up=False)
+        services = build_session(
+            settings, root, approver, opened, model=lazy, warm_up=False, escalation=True
+        )
         services.list_models = lazy.list_models
         services.start_client = lazy.start
         return services
@@ -181,6 +200,12 @@ def run_headless(
         return 2
     services = build_session(settings, root, headless_approver(), opened, text_format=text_format)
     session = services.recorder
+    warning = services.sandbox.warning() if services.sandbox is not None else None
+    if warning is not None:  # said once, even with --quiet: commands will be refused
+        from infercode.ui.terminal_text import safe_text
+
+        sys.stderr.write(f"infercode: {safe_text(warning)}\n")
+        options = replace(options, notices=(warning,))
     if not options.quiet:
         where = f" · session {session.id}" if session is not None and session.id else ""
         from infercode.ui.terminal_text import safe_line, safe_text

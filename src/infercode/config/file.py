@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from infercode.config.paths import config_path
-from infercode.config.settings import APPROVAL_KINDS, REASONING_EFFORTS, Settings, from_env
+from infercode.config.settings import (
+    APPROVAL_KINDS,
+    REASONING_EFFORTS,
+    SANDBOX_MODES,
+    Settings,
+    from_env,
+)
 from infercode.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -117,6 +123,18 @@ def _prefixes(example: str, *, allow: bool) -> Parser:
     return parse
 
 
+def _sandbox(value: object) -> object:
+    if value not in SANDBOX_MODES:
+        raise _Bad(f"one of {', '.join(repr(m) for m in SANDBOX_MODES)}")
+    return value
+
+
+def _paths(value: object) -> object:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise _Bad('a list of paths, e.g. ["~/.cache/pip"]')
+    return tuple(value)
+
+
 def _int_table(what: str, minimum: int) -> Parser:
     def parse(value: object) -> object:
         ok = isinstance(value, dict) and all(
@@ -153,6 +171,9 @@ KEYS: dict[str, tuple[str, Parser]] = {
     "default_context_window": ("default_context_window", _integer(1000)),
     "request_timeout_s": ("request_timeout_s", _number(0.0, 86400.0)),
     "max_retries": ("max_retries", _integer(0)),
+    "sandbox": ("sandbox", _sandbox),
+    "sandbox_network": ("sandbox_network", _boolean),
+    "sandbox_writable": ("sandbox_writable", _paths),
 }
 #: Tables merged into the defaults instead of replacing them.
 MERGED = ("context_windows", "tool_output_limits")
@@ -266,6 +287,11 @@ TEMPLATE = """\
 # Shell commands refused without asking, even with --yes (a guard against mistakes, not a
 # sandbox: a script or program can still run them).
 # deny_shell = ["git push", "rm -rf"]
+
+# Shell commands run in a sandbox: "workspace-write" (default), "read-only" or "off".
+# sandbox = "workspace-write"
+# sandbox_network = false              # true lets commands use the network
+# sandbox_writable = ["~/.cache/pip"]  # more paths commands may write
 
 # Limits.
 # max_turns = 50                       # model requests per prompt

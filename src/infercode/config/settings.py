@@ -14,6 +14,8 @@ DEFAULT_BASE_URL = "https://api.infercom.ai/v1"
 DEFAULT_MODEL = "MiniMax-M2.5"
 APPROVAL_KINDS = ("read", "edit", "shell")
 REASONING_EFFORTS = ("low", "medium", "high")
+#: ``--sandbox`` values (the same as ``infercode.sandbox.MODES``; a test keeps them equal).
+SANDBOX_MODES = ("workspace-write", "read-only", "off")
 
 #: Context windows (tokens) of the models we know; others fall back to ``default_context_window``.
 KNOWN_CONTEXT_WINDOWS: dict[str, int] = {
@@ -91,6 +93,15 @@ class Settings:
     max_retries: int = 2
     """Retries of a request that failed before its body streamed (429, 5xx, connection)."""
 
+    sandbox: str = "workspace-write"
+    """Where shell commands may write: workspace-write, read-only or off (``--sandbox``)."""
+
+    sandbox_network: bool = False
+    """Let sandboxed shell commands use the network (``--sandbox-network``)."""
+
+    sandbox_writable: tuple[str, ...] = ()
+    """More paths sandboxed commands may write (a cache dir); relative ones are in the workspace."""
+
     def context_window(self) -> int:
         return self.context_windows.get(self.model, self.default_context_window)
 
@@ -132,6 +143,12 @@ def parse_allow(value: str) -> frozenset[str]:
             f"{', '.join(APPROVAL_KINDS)}"
         )
     return kinds
+
+
+def parse_sandbox(value: str) -> str:
+    if value not in SANDBOX_MODES:
+        raise ConfigError(f"--sandbox {value}: use one of {', '.join(SANDBOX_MODES)}")
+    return value
 
 
 def from_env(base: Settings, environ: Mapping[str, str] | None = None) -> Settings:

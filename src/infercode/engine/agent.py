@@ -13,7 +13,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -107,6 +107,8 @@ class AgentOptions:
     reasoning_effort: str | None = None
     include_encrypted_reasoning: bool = False
     text_format: JSON | None = None
+    escalation: bool = False
+    """Offer to rerun a call the sandbox blocked, unconfined (the REPL; headless never does)."""
 
 
 @dataclass
@@ -456,14 +458,45 @@ class Agent:
         yield from self._finish_call(call, ToolResult(output, ok=False, summary="denied"))
 
     def _run(self, call: ToolCall, prepared: PreparedCall) -> Iterator[Event]:
+        started = time.monotonic()
+        result = yield from self._execute(call, prepared.execute)
+        if result.escalation is not None and self.options.escalation:
+            result = yield from self._escalate(call, result, time.monotonic() - started)
+        yield from self._finish_call(call, result, time.monotonic() - started)
+
+    def _escalate(
+        self, call: ToolCall, result: ToolResult, duration_s: float
+    ) -> Generator[Event, None, ToolResult]:
+        """Ask whether to rerun a blocked call with more rights: its own request, which rules
+        and ``--yes`` never answer. The blocked attempt is shown finished first."""
+        escalation = result.escalation
+        assert escalation is not None
+        yield ToolFinished(call, result.ok, result.output, result.summary, duration_s)
+        request = ApprovalRequest(call, "escalate", escalation.question, escalation.detail)
+        yield ToolRequested(call, "escalate", escalation.question, escalation.detail)
+        decision = self.approver.decide(request)
+        if not decision.allow:
+            yield ToolDecided(call, "denied", decision.message)
+            note = "\n[the user declined to run it without the sandbox]"
+            if decision.message:
+                note += f" Their message: {decision.message}"
+            return ToolResult(result.output + note, ok=False, summary=result.summary)
+        yield ToolDecided(call, "approved")
+        yield ToolStarted(call)
+        rerun = yield from self._execute(call, escalation.rerun)
+        note = "[the user approved running it without the sandbox; this is that run's output]\n"
+        return ToolResult(f"{result.output}\n{note}{rerun.output}", rerun.ok, rerun.summary)
+
+    def _execute(
+        self, call: ToolCall, execute: Callable[[ToolContext], ToolResult]
+    ) -> Generator[Event, None, ToolResult]:
         """Run the call in a worker thread so its live output can be yielded as it comes."""
         chunks: queue.Queue[str | ToolResult] = queue.Queue()
         context = ToolContext(emit=chunks.put)
-        started = time.monotonic()
 
         def work() -> None:
             try:
-                result = prepared.execute(context)
+                result = execute(context)
             except ToolError as error:
                 result = ToolResult(str(error), ok=False, summary="error")
             except Exception as error:  # a tool bug must not kill the session
@@ -490,7 +523,7 @@ class Agent:
             worker.join()
             self.history.append(function_call_output(call.call_id, _interrupted(chunks)))
             raise
-        yield from self._finish_call(call, item, time.monotonic() - started)
+        return item
 
     def _finish_call(
         self, call: ToolCall, result: ToolResult, duration_s: float = 0.0

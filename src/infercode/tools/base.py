@@ -38,10 +38,21 @@ class ToolSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Escalation:
+    """A call that could run with more rights, if the user says yes to exactly this (a shell
+    command the sandbox blocked). Never answered by rules or ``--yes``; headless never asks."""
+
+    question: str
+    detail: str
+    rerun: Callable[[ToolContext], ToolResult]
+
+
+@dataclass(frozen=True, slots=True)
 class ToolResult:
     output: str
     ok: bool = True
     summary: str = ""
+    escalation: Escalation | None = None
 
 
 @dataclass

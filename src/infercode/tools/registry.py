@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from infercode.config.settings import Settings
 from infercode.engine.events import JSON
 from infercode.redact import SecretMask
 from infercode.tools.base import Tool, ToolSpec
 from infercode.tools.workspace import Workspace
+
+if TYPE_CHECKING:
+    from infercode.sandbox import Sandbox
 
 
 class ToolRegistry:
@@ -56,8 +60,11 @@ class ToolRegistry:
         return len(self._tools)
 
 
-def build_tools(workspace: Workspace, settings: Settings) -> ToolRegistry:
-    """read_file, edit_file and shell, configured from ``settings``."""
+def build_tools(
+    workspace: Workspace, settings: Settings, sandbox: Sandbox | None = None
+) -> ToolRegistry:
+    """read_file, edit_file and shell, configured from ``settings``; shell commands run in
+    ``sandbox`` when one is given."""
     # Imported here so that importing ``infercode.tools.base`` (as the engine and history do)
     # does not pull in subprocess, selectors and difflib.
     from infercode.tools.child_env import ChildEnv
@@ -75,6 +82,7 @@ def build_tools(workspace: Workspace, settings: Settings) -> ToolRegistry:
                 max_timeout_s=settings.shell_max_timeout_s,
                 output_limit=settings.output_limit("shell"),
                 env=ChildEnv.for_settings(settings),
+                sandbox=sandbox,
             ),
         ],
         mask=SecretMask([settings.api_key]),

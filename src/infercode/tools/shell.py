@@ -14,8 +14,9 @@ import selectors
 import signal
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from infercode.engine.events import JSON
 from infercode.errors import ToolError
@@ -24,6 +25,9 @@ from infercode.tools.child_env import ChildEnv
 from infercode.tools.escaped import MARK_ENV, describe, new_mark, survivors
 from infercode.tools.output import HeadTailBuffer
 from infercode.tools.workspace import Workspace
+
+if TYPE_CHECKING:
+    from infercode.sandbox import Launch, Sandbox
 
 POLL_S = 0.05
 TERM_GRACE_S = 2.0
@@ -150,13 +154,19 @@ class ShellTool:
         max_timeout_s: int = 600,
         output_limit: int = 30_000,
         env: ChildEnv | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.workspace = workspace
         self.env = env if env is not None else ChildEnv()  # never the API key (child_env.py)
         self.default_timeout_s = default_timeout_s
         self.max_timeout_s = max_timeout_s
         self.output_limit = output_limit
+        self.sandbox = sandbox
         self.spec = _spec(default_timeout_s, max_timeout_s)
+        if sandbox is not None:
+            from infercode.tools.sandboxed import TOOL_NOTE
+
+            self.spec = replace(self.spec, description=self.spec.description + TOOL_NOTE)
 
     def prepare(self, args: JSON) -> PreparedCall:
         command = require_str(args, "command", allow_empty=False)
@@ -185,21 +195,52 @@ class ShellTool:
             shell_command=command,
         )
 
-    def _execute(self, command: str, timeout_s: int, ctx: ToolContext) -> ToolResult:
+    def _execute(
+        self, command: str, timeout_s: int, ctx: ToolContext, *, confined: bool = True
+    ) -> ToolResult:
+        sandbox = self.sandbox if confined else None
+        launch: Launch | None = None
+        if sandbox is not None:
+            from infercode.tools import sandboxed
+
+            def unconfined(ctx: ToolContext) -> ToolResult:
+                return self._execute(command, timeout_s, ctx, confined=False)
+
+            if sandbox.unavailable and not sandbox.consented:
+                return sandboxed.not_confinable(sandbox, command, unconfined)
+            try:
+                launch = sandbox.launch(["bash", "-c", command], self.workspace.root)
+            except OSError as exc:
+                raise ToolError(f"Cannot set up the sandbox: {exc}") from None
+        result = self._run(command, timeout_s, ctx, launch)
+        if sandbox is not None and launch is not None and not result.ok:
+            notes = sandbox.notes(result.output, self.workspace.root, launch.paths)
+            result = sandboxed.with_notes(result, notes, command, unconfined)
+        return result
+
+    def _run(
+        self, command: str, timeout_s: int, ctx: ToolContext, launch: Launch | None
+    ) -> ToolResult:
         started = time.monotonic()
         mark = new_mark()  # inherited by everything it starts: see tools/escaped.py
         try:
             process = subprocess.Popen(
-                ["bash", "-c", command],
+                launch.argv if launch is not None else ["bash", "-c", command],
                 cwd=self.workspace.root,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env=self.env.build({**QUIET_ENV, MARK_ENV: mark}),
+                env=self.env.build(
+                    {**QUIET_ENV, MARK_ENV: mark, **(launch.env if launch is not None else {})}
+                ),
+                preexec_fn=launch.preexec_fn if launch is not None else None,
             )
-        except OSError as exc:
+        except (OSError, subprocess.SubprocessError) as exc:
             raise ToolError(f"Cannot start bash: {exc}") from None
+        finally:
+            if launch is not None:
+                launch.close()
         assert process.stdout is not None
         buffer = HeadTailBuffer(self.output_limit)
         try:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from infercode.engine.agent import Agent
     from infercode.git.turn_hooks import CheckpointHooks
+    from infercode.sandbox import Sandbox
     from infercode.store.recorder import SessionRecorder
 
 
@@ -31,6 +32,8 @@ class SessionServices:
     """The turn snapshots behind ``/undo``, ``/diff`` and ``--diff``; None when they are off."""
     recorder: SessionRecorder | None = None
     """Writes the conversation to its session file; None when this run records none."""
+    sandbox: Sandbox | None = None
+    """Where shell commands run (``/sandbox`` shows and changes it)."""
     notes: list[str] = field(default_factory=list)
     """What opening the session had to say (resumed, repaired calls) for the user."""
     list_models: Callable[[], list[str]] = _no_models

@@ -159,6 +159,8 @@ class HeadlessOptions:
     #: The API key (and its encoded forms) masked in everything written (tools mask it at the
     #: source already; this also covers model text).
     mask: SecretMask = field(default_factory=SecretMask)
+    notices: tuple[str, ...] = ()
+    """Said once at start (the no-sandbox warning): a ``notice`` line in stream-json."""
 
 
 def run(services: SessionServices, prompt: str, options: HeadlessOptions) -> int:
@@ -185,6 +187,9 @@ def run(services: SessionServices, prompt: str, options: HeadlessOptions) -> int
 
     # SIGTERM/SIGHUP stop the turn as Ctrl-C does (the engine answers the call it was running);
     # the run then ends with 143/129. A signal after the turn ends it from wherever it lands.
+    if options.output_format == "stream-json":
+        for notice in options.notices:
+            write_line(sys.stdout, {"type": "notice", "text": notice}, mask.mask)
     with catch_exit_signals() as caught:
         finished = drive(services.agent.run_turn(prompt), handle)
         return _conclude(services, finished, options, record, started, caught)

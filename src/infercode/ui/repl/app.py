@@ -142,6 +142,7 @@ class Repl:
             recorder=self.services.recorder,
             checkpoints=self.services.checkpoints,
             send=self._send,
+            sandbox=self.services.sandbox,
         )
         self.branch = BranchCache(root)
         self.files = FileIndex(root)
@@ -184,6 +185,10 @@ class Repl:
         self.console.print(
             Text("/help lists commands and keys · @path attaches a file · Ctrl-D leaves", "dim")
         )
+        sandbox = self.services.sandbox
+        warning = sandbox.warning() if sandbox is not None else None
+        if warning is not None:
+            self.console.print(Text(safe_text(warning), style="bold yellow"), highlight=False)
 
     def run(self, first_message: str | None = None) -> int:
         history_notes: list[str] = []

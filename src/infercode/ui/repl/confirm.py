@@ -98,6 +98,8 @@ class ConfirmApprover:
 
     def decide(self, request: ApprovalRequest) -> Decision:
         self.pause()
+        if request.kind == "escalate":
+            return self._escalate(request)
         self._show(request)
         rule = always_rule(request)
         flush_typeahead()
@@ -115,6 +117,25 @@ class ConfirmApprover:
             [("class:dim", "  Message to the model (Enter to skip): ")], style=STYLE
         ).strip()
         return Decision(allow=False, message=message or None)
+
+    def _escalate(self, request: ApprovalRequest) -> Decision:
+        """A separate yes for this one command, unconfined: no "always", no edit."""
+        for line in request.detail.splitlines():
+            self.console.print(Text(f"  {line}", style="bold yellow"), highlight=False)
+        flush_typeahead()
+        question: StyleAndTextTuples = [
+            ("", "  "),
+            ("class:warn", "Run it without the sandbox?"),
+            ("", "  "),
+            ("class:key", "y"),
+            ("", " yes, this once  "),
+            ("class:key", "n"),
+            ("", " no  "),
+            ("class:dim", "Ctrl-C stop"),
+            ("", " › "),
+        ]
+        key = ask_key(question, {"y": "yes", "n": "no"})
+        return Decision(allow=key == "y")
 
     def _edit(self, command: str) -> Decision:
         edited = prompt(

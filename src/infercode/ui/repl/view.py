@@ -275,7 +275,7 @@ class TurnView:
             self._on_decided(event)
         elif isinstance(event, ToolStarted):
             request = self._requests.get(event.call.call_id)
-            if request is not None and request.kind == "shell":
+            if request is not None and request.kind in ("shell", "escalate"):
                 self.shell = ShellOutput()
                 self._set_phase("running")
                 self._start_live()
@@ -317,7 +317,7 @@ class TurnView:
             summary = "applied" if request.kind == "edit" else "done"
         line = Text(f"  {'✓' if event.ok else '✗'} ", style="green" if event.ok else "red")
         line.append(safe_line(summary))
-        shell = request is not None and request.kind == "shell"
+        shell = request is not None and request.kind in ("shell", "escalate")
         if not shell and event.duration_s >= 1.0:  # a shell summary has its own time
             line.append(f" ({event.duration_s:.1f}s)", style="dim")
         self._print("tool", line)

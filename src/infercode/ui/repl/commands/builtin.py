@@ -8,6 +8,7 @@ from rich.text import Text
 from infercode.formatting import format_tokens
 from infercode.ui.repl.commands.checkpoint import add_git_commands
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ExitRepl, ReplState
+from infercode.ui.repl.commands.sandbox import add_sandbox_command
 from infercode.ui.repl.commands.session import add_session_commands
 from infercode.ui.terminal_text import safe_line, safe_text
 
@@ -126,4 +127,5 @@ def default_commands() -> CommandRegistry:
     registry.add(Command("exit", "leave infercode (also Ctrl-D)", _exit, aliases=("quit",)))
     add_session_commands(registry)
     add_git_commands(registry)
+    add_sandbox_command(registry)
     return registry

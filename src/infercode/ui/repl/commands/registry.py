@@ -21,6 +21,7 @@ from infercode.errors import InfercodeError
 
 if TYPE_CHECKING:
     from infercode.git.turn_hooks import CheckpointHooks
+    from infercode.sandbox import Sandbox
     from infercode.store.recorder import SessionRecorder
 
 
@@ -52,6 +53,8 @@ class ReplState:
     """Sends a message to the model as if typed (``/init``)."""
     last_turn: Usage = field(default_factory=Usage)
     """Tokens of the last user turn, all its requests together."""
+    sandbox: Sandbox | None = None
+    """Where shell commands run (``/sandbox`` shows and changes it)."""
 
     def model_names(self) -> list[str]:
         """The server's models (``GET /models``, asked once), else the ones we know."""
