@@ -68,8 +68,11 @@ class SessionRecorder:
         loaded, file = self.store.open(path, api_key=self._api_key)
         self.close()
         self.file = file
-        history.replace(loaded.items)  # already on disk: not replayed to listeners
+        items, fixes = repair_items(loaded.items)
+        history.replace(items)  # already on disk: not replayed to listeners
         notes = [f"resumed session {file.id} ({len(loaded.items)} items)"]
+        if fixes:
+            notes.append(f"{fixes} malformed item(s) from the model were repaired")
         if loaded.skipped_lines:
             notes.append(f"skipped {loaded.skipped_lines} unreadable line(s) in {path}")
         repaired = history.repair()  # written to the resumed file, like any append

@@ -14,6 +14,7 @@ from infercode.events import JSON
 from infercode.history import History
 from infercode.instructions import workspace_instructions
 from infercode.model import ModelClient
+from infercode.retry import RetryPolicy
 from infercode.tools import build_tools
 from infercode.workspace import Workspace
 
@@ -54,6 +55,11 @@ def build_agent(
         reasoning_effort=settings.reasoning_effort,
         include_encrypted_reasoning=settings.wants_encrypted_reasoning(),
         text_format=text_format,
+        retry=RetryPolicy(
+            max_retries=settings.stream_max_retries,
+            base_delay_s=settings.retry_base_delay_s,
+            deadline_s=settings.request_deadline_s,
+        ),
     )
     workspace = Workspace(root)
     if hooks is None:

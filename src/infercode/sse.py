@@ -5,27 +5,50 @@ delta), so the stream is read as plain JSON dicts and dispatched on their ``type
 loop runs once per delta (12,800 times for a 50 KB reply), so it does as little as it can per
 line: ``event:`` and ``id:`` lines are skipped unread, and JSON is decoded from ``str`` (``json``
 would sniff the encoding of ``bytes`` every time).
+
+This is also the one place where text from the server is made valid: bytes that are not UTF-8
+become U+FFFD, and so do lone surrogates (``"\\ud800"``, valid JSON but not encodable text).
+Everything downstream (history, the session file, the terminal, the files an edit writes, the
+next request) can then assume well-formed text.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 from infercode.events import JSON
 
 _loads = json.loads
+#: A ``\\uD800``-``\\uDFFF`` escape: the only way a JSON text can carry a surrogate. Surrogate
+#: pairs (escaped emoji) match too and come out of ``json`` joined, so they are left alone.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 
 def iter_sse_json(chunks: Iterable[bytes]) -> Iterator[JSON]:
-    """Yield the JSON ``data`` of each event; ``[DONE]`` and comments are skipped."""
-    buffer = b""
+    """Yield the JSON ``data`` of each event; ``[DONE]`` and comments are skipped.
+
+    Linear in the input whatever its shape: bytes without a newline are kept as a list of
+    pieces and joined once when the line ends (``buffer += chunk`` would copy the whole pending
+    line for every chunk, quadratic on one 40 MB event).
+    """
+    pending: list[bytes] = []  # the current unfinished line, in pieces
     data_lines: list[bytes] = []
     for chunk in chunks:
-        buffer += chunk
         if b"\n" not in chunk:
+            if chunk:
+                pending.append(chunk)
             continue
-        *lines, buffer = buffer.split(b"\n")
+        if pending:
+            pending.append(chunk)
+            chunk = b"".join(pending)
+            pending = []
+        *lines, rest = chunk.split(b"\n")
+        if rest:
+            pending.append(rest)
         for line in lines:
             if line.startswith(b"data:"):
                 # JSON ignores the optional space after the colon, and a trailing \r.
@@ -35,6 +58,10 @@ def iter_sse_json(chunks: Iterable[bytes]) -> Iterator[JSON]:
                 data_lines = []
                 if event is not None:
                     yield event
+    if pending:
+        line = b"".join(pending)
+        if line.startswith(b"data:"):
+            data_lines.append(line[5:])
     if data_lines:
         event = _decode(data_lines)
         if event is not None:
@@ -43,8 +70,31 @@ def iter_sse_json(chunks: Iterable[bytes]) -> Iterator[JSON]:
 
 def _decode(data_lines: list[bytes]) -> JSON | None:
     data = data_lines[0] if len(data_lines) == 1 else b"\n".join(data_lines)
-    try:
-        value = _loads(data.decode())
-    except ValueError:  # not JSON (``[DONE]``, a comment-like payload) or not UTF-8
-        return None
+    value = decode_json(data)
     return value if isinstance(value, dict) else None
+
+
+def decode_json(data: bytes) -> object:
+    """JSON from the server as valid text (see the module docstring); None if it is not JSON."""
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        text = data.decode(errors="replace")
+    try:
+        value = _loads(text)
+    except ValueError:  # not JSON (``[DONE]``, a comment-like payload)
+        return None
+    if _SURROGATE_ESCAPE.search(data) is not None:
+        return valid_text(value)
+    return value
+
+
+def valid_text(value: object) -> object:
+    """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub(REPLACEMENT, value)
+    if isinstance(value, dict):
+        return {valid_text(k): valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [valid_text(v) for v in value]
+    return value

@@ -50,6 +50,10 @@ class ReplState:
     """Writes the conversation to its session file; None when this run records none."""
     send: Callable[[str], None] | None = None
     """Sends a message to the model as if typed (``/init``)."""
+    retry: Callable[[], None] | None = None
+    """Sends the failed turn again, without a second copy of the message (``/retry``)."""
+    last_failed: bool = False
+    """The last turn ended with an error (what ``/retry`` is for)."""
     last_turn: Usage = field(default_factory=Usage)
     """Tokens of the last user turn, all its requests together."""
 
@@ -207,6 +211,13 @@ def _reasoning(state: ReplState, arg: str) -> None:
     state.console.print(Text(f"Reasoning is {shown}.", style="dim"))
 
 
+def _retry(state: ReplState, arg: str) -> None:
+    if not state.last_failed or state.retry is None:
+        state.console.print(Text("Nothing to retry: the last turn did not fail.", style="dim"))
+        return
+    state.retry()
+
+
 def _exit(state: ReplState, arg: str) -> None:
     raise ExitRepl(0)
 
@@ -225,6 +236,7 @@ def default_commands() -> CommandRegistry:
         )
     )
     registry.add(Command("usage", "tokens used this session and context left", _usage))
+    registry.add(Command("retry", "send a failed turn again (the message is not repeated)", _retry))
     registry.add(
         Command(
             "reasoning",

@@ -17,6 +17,7 @@ from infercode.events import (
     Event,
     MessageDone,
     Notice,
+    Retrying,
     ToolDecided,
     ToolFinished,
     ToolRequested,
@@ -87,6 +88,9 @@ class ProgressPrinter:
                 )
         elif isinstance(event, Notice):
             self._write(event.text)
+        elif isinstance(event, Retrying):
+            self._last_message = ""  # the broken attempt's text is not the answer
+            self._write(event.text())
         elif isinstance(event, Compacted):
             self._write(compacted_text(event))
 

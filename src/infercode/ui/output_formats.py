@@ -21,6 +21,7 @@ from infercode.events import (
     ReasoningDone,
     RequestStarted,
     ResponseCompleted,
+    Retrying,
     TextDelta,
     ToolDecided,
     ToolFinished,
@@ -97,6 +98,16 @@ def event_record(event: Event) -> JSON | None:
         }
     if isinstance(event, Notice):
         return {"type": "notice", "text": event.text}
+    if isinstance(event, Retrying):
+        # The deltas since the last turn_started were from the broken attempt: drop them.
+        return {
+            "type": "retry",
+            "attempt": event.attempt,
+            "max_attempts": event.max_attempts,
+            "delay_ms": round(event.delay_s * 1000),
+            "reason": event.reason,
+            "message": event.text(),
+        }
     if isinstance(event, Compacted):
         return {
             "type": "compacted",

@@ -11,7 +11,7 @@ import io
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +30,7 @@ from infercode import __version__
 from infercode.checkpoint_hooks import CheckpointHooks
 from infercode.config import Settings
 from infercode.errors import ModelError
+from infercode.events import Event
 from infercode.model import ModelClient, ModelRequest, ModelStream
 from infercode.recorder import open_session_or_warn
 from infercode.session import build_agent
@@ -185,6 +186,7 @@ class Repl:
             list_models=self.lazy.list_models,
             recorder=self.opened.recorder if self.opened is not None else None,
             send=self._send,
+            retry=self._retry,
         )
         self.branch = BranchCache(root)
         self.files = FileIndex(root)
@@ -309,10 +311,17 @@ class Repl:
         message, notes = expand_attachments(text, self.state.root)
         for note in notes:
             self.console.print(Text(f"  {note}", style="dim"), highlight=False)
+        self._drive(self.state.agent.run_turn(message))
+
+    def _retry(self) -> None:
+        self._drive(self.state.agent.retry_turn())
+
+    def _drive(self, turn: Generator[Event, None, None]) -> None:
         with quiet_input():
             try:
-                finished = drive(self.state.agent.run_turn(message), self.view)
+                finished = drive(turn, self.view)
                 self.state.last_turn = finished.usage
+                self.state.last_failed = finished.status == "failed"
             except Exception:
                 # A bug in a renderer must not end the session; the engine kept history valid.
                 self.console.print_exception(max_frames=8)
