@@ -13,7 +13,6 @@ appears (and is stored) once. Items of a response reach history only when the re
 from __future__ import annotations
 
 import dataclasses
-import json
 import queue
 import threading
 import time
@@ -55,6 +54,7 @@ from infercode.history import (
 from infercode.model import ItemDone, ModelClient, ModelRequest, ModelStream, StreamCompleted
 from infercode.output_items import ItemNormaliser
 from infercode.retry import RetryPolicy
+from infercode.sse import loads_text
 from infercode.tools import ToolRegistry
 from infercode.tools.base import PreparedCall, ToolContext, ToolResult
 from infercode.workspace import OutsideWorkspace, Workspace
@@ -427,7 +427,7 @@ class Agent:
                 f"Unknown tool '{call.name}'. Available tools: {', '.join(self.tools.names())}."
             )
         try:
-            args = json.loads(call.arguments) if call.arguments.strip() else {}
+            args = loads_text(call.arguments) if call.arguments.strip() else {}
         except ValueError as error:
             raise ToolError(
                 f"The arguments are not valid JSON ({error}). Send one JSON object that matches "

@@ -17,6 +17,7 @@ from infercode.config import Settings
 from infercode.errors import ConfigError
 from infercode.events import JSON
 from infercode.history import History
+from infercode.output_items import repair_items
 from infercode.sessions import SessionFile, SessionStore
 
 

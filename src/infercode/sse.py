@@ -89,6 +89,15 @@ def decode_json(data: bytes) -> object:
     return value
 
 
+def loads_text(text: str) -> object:
+    """``json.loads`` with the same rule, for JSON inside JSON (a call's ``arguments``, where
+    ``"\\ud800"`` arrives escaped twice and only becomes a surrogate here). Raises ValueError."""
+    value = _loads(text)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text.encode(errors="replace")) is not None:
+        return valid_text(value)
+    return value
+
+
 def valid_text(value: object) -> object:
     """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
     if isinstance(value, str):

@@ -30,6 +30,7 @@ from infercode.events import (
     TurnFinished,
     Usage,
 )
+from infercode.sse import loads_text
 
 
 def usage_record(usage: Usage) -> JSON:
@@ -43,7 +44,7 @@ def usage_record(usage: Usage) -> JSON:
 
 def _arguments(raw: str) -> object:
     try:
-        return json.loads(raw)
+        return loads_text(raw)  # valid text, like everything else from the model
     except ValueError:
         return raw  # malformed arguments are shown as the model sent them
 
