@@ -94,10 +94,14 @@ def test_lone_surrogate_in_an_edit_is_written_as_replacement(
     continue_is_accepted(server, workspace)
 
 
-def test_lone_surrogate_in_the_repl_does_not_end_it(server: ResponsesServer, tmp_path: Path) -> None:
+def test_lone_surrogate_in_the_repl_does_not_end_it(
+    server: ResponsesServer, tmp_path: Path
+) -> None:
     from tests.support.pty import start_repl
 
-    server.enqueue(text_reply(f"odd {LONE} text", reasoning=f"hmm {LONE}"), text_reply("still here"))
+    server.enqueue(
+        text_reply(f"odd {LONE} text", reasoning=f"hmm {LONE}"), text_reply("still here")
+    )
     term, _ = start_repl(server.url, tmp_path)
     with term:
         term.wait_prompt()
@@ -121,7 +125,11 @@ SHELL_ARGS = json.dumps({"command": "echo ran >> log.txt"})
         # Neither id nor call_id, and output_item.done sent twice.
         [RawItem({"type": "function_call", "name": "shell", "arguments": SHELL_ARGS}, 2)],
         # An empty call_id.
-        [RawItem({"type": "function_call", "call_id": "", "name": "shell", "arguments": SHELL_ARGS})],
+        [
+            RawItem(
+                {"type": "function_call", "call_id": "", "name": "shell", "arguments": SHELL_ARGS}
+            )
+        ],
         # Arguments as an object instead of JSON text.
         [
             RawItem(

@@ -96,7 +96,9 @@ def test_retry_after_is_honoured(server: ResponsesServer, workspace: Path) -> No
     "fault",
     [
         Reply([Message("x")], ending="failed", error_code="invalid_prompt"),
-        Reply([Message("x")], ending="error_event", error_code="invalid_request", error_message="no"),
+        Reply(
+            [Message("x")], ending="error_event", error_code="invalid_request", error_message="no"
+        ),
         HttpError(400, "bad request"),
         Reply([Message("x")], ending="incomplete"),
     ],
@@ -174,7 +176,9 @@ def test_the_request_deadline_ends_a_stream_of_keep_alives(
 
 def test_bad_timeout_settings_are_usage_errors(workspace: Path) -> None:
     env = {"INFERCODE_STREAM_IDLE_TIMEOUT_S": "soon"}
-    result = run_infercode(["--base-url", "http://127.0.0.1:9/v1", "-p", "x"], cwd=workspace, env=env)
+    result = run_infercode(
+        ["--base-url", "http://127.0.0.1:9/v1", "-p", "x"], cwd=workspace, env=env
+    )
     assert result.returncode == 2 and "INFERCODE_STREAM_IDLE_TIMEOUT_S" in result.stderr
 
 
@@ -203,4 +207,6 @@ def test_a_reply_stopped_with_ctrl_c_is_kept_with_a_note(
     replies = [i for i in bodies(server)[-1]["input"] if i.get("role") == "assistant"]
     assert len(replies) == 1
     text = replies[0]["content"][0]["text"]
-    assert text.startswith("word word") and text.endswith("interrupted this reply before it was finished.]")
+    assert text.startswith("word word") and text.endswith(
+        "interrupted this reply before it was finished.]"
+    )
