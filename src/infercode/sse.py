@@ -70,7 +70,14 @@ def iter_sse_json(chunks: Iterable[bytes]) -> Iterator[JSON]:
 
 def _decode(data_lines: list[bytes]) -> JSON | None:
     data = data_lines[0] if len(data_lines) == 1 else b"\n".join(data_lines)
-    value = decode_json(data)
+    try:  # decode_json, inlined: this runs once per delta
+        value = _loads(data.decode())
+    except ValueError:  # not JSON (``[DONE]``), or not UTF-8 (UnicodeDecodeError)
+        value = decode_json(data)
+    else:
+        # Substring tests first: the regex costs more than the rest of a small delta's work.
+        if b"\\u" in data and _SURROGATE_ESCAPE.search(data) is not None:
+            value = valid_text(value)
     return value if isinstance(value, dict) else None
 
 

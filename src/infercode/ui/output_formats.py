@@ -100,7 +100,7 @@ def event_record(event: Event) -> JSON | None:
     if isinstance(event, Notice):
         return {"type": "notice", "text": event.text}
     if isinstance(event, Retrying):
-        # The deltas since the last turn_started were from the broken attempt: drop them.
+        # The deltas since the last turn_started or retry were the broken attempt's: drop them.
         return {
             "type": "retry",
             "attempt": event.attempt,
