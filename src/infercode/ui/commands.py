@@ -212,7 +212,7 @@ def _reasoning(state: ReplState, arg: str) -> None:
 
 
 def _retry(state: ReplState, arg: str) -> None:
-    if not state.last_failed or state.retry is None:
+    if not state.last_failed or state.retry is None or not len(state.agent.history):
         state.console.print(Text("Nothing to retry: the last turn did not fail.", style="dim"))
         return
     state.retry()
