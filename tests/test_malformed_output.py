@@ -102,7 +102,7 @@ def test_lone_surrogate_in_the_repl_does_not_end_it(
     server.enqueue(
         text_reply(f"odd {LONE} text", reasoning=f"hmm {LONE}"), text_reply("still here")
     )
-    term, _ = start_repl(server.url, tmp_path)
+    term, workspace = start_repl(server.url, tmp_path)
     with term:
         term.wait_prompt()
         term.send_line("hi")
@@ -111,6 +111,12 @@ def test_lone_surrogate_in_the_repl_does_not_end_it(
         term.send_line("again")
         term.wait_for("still here")
         term.wait_prompt()
+    assert_all_valid(server)
+    server.enqueue(text_reply("resumed fine"))
+    env = {"INFERCODE_STATE_DIR": str(tmp_path / "state")}
+    args = [*base(server), "--continue", "-p", "and now?"]
+    result = run_infercode(args, cwd=workspace, env=env)
+    assert result.returncode == 0 and "resumed session" in result.stderr, result.stderr
     assert_all_valid(server)
 
 

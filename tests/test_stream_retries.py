@@ -90,6 +90,7 @@ def test_retry_after_is_honoured(server: ResponsesServer, workspace: Path) -> No
     result = run_infercode([*base(server), "-p", "hi"], cwd=workspace, env=FAST)
     assert result.returncode == 0, result.stderr
     assert "HTTP 503 from the server, retrying 1/4 in 1 s" in result.stderr
+    continue_is_accepted(server, workspace)
 
 
 @pytest.mark.parametrize(
@@ -143,6 +144,7 @@ def test_stream_json_reports_retries(server: ResponsesServer, workspace: Path) -
     assert "text_delta" in kinds[: kinds.index("retry")]  # the broken attempt's deltas came first
     assert [r["text"] for r in records if r["type"] == "message"] == ["the answer"]
     assert records[-1]["result"] == "the answer"
+    continue_is_accepted(server, workspace)
 
 
 # -- stalls ---------------------------------------------------------------------------------------
