@@ -350,19 +350,17 @@ class OpenAIModel:
 
     def __init__(self, settings: Settings) -> None:
         self._base_url = settings.base_url
+        idle = min(settings.request_timeout_s, settings.stream_idle_timeout_s)
         self._client = openai.OpenAI(
             api_key=settings.api_key or "no-key-needed",
             base_url=settings.base_url,
             # Every retry is the engine's (one budget, shown to the user): none stack up here.
             max_retries=0,
             # Silence on the socket longer than the idle timeout is a stall.
-            timeout=httpx2.Timeout(
-                settings.request_timeout_s,
-                read=min(settings.request_timeout_s, settings.stream_idle_timeout_s),
-            ),
+            timeout=httpx2.Timeout(settings.request_timeout_s, read=idle),
         )
         self._encoder = BodyEncoder()  # one conversation per client: its items are reused
-        self._idle_timeout_s = settings.stream_idle_timeout_s
+        self._idle_timeout_s = idle
         self._deadline_s = settings.request_deadline_s
 
     def stream(self, request: ModelRequest) -> ResponseStream:
