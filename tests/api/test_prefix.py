@@ -73,7 +73,7 @@ def test_every_request_extends_the_previous_one(server: ResponsesServer, tmp_pat
     root = tmp_path / "repo"
     root.mkdir()
     server.enqueue(*script())
-    settings = Settings(base_url=server.url, yes=True, max_retries=0)
+    settings = Settings(base_url=server.url, yes=True, stream_max_retries=0)
     store = SessionStore(tmp_path / "sessions")
     opened = open_session(
         store, model=settings.model, base_url=settings.base_url, root=root, api_key=None

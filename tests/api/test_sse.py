@@ -28,6 +28,7 @@ EXPECTED = [
     {"type": "a", "text": "héllo ✓"},
     {"type": "b"},
     {"type": "c", "lines": 2},
+    {"type": "bad \ufffd utf-8"},  # made valid at the boundary, not dropped
     {"type": "d"},
     {"type": "e"},
 ]

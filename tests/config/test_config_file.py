@@ -84,7 +84,7 @@ api_key_env = "OPENAI_API_KEY"
         3,
     )
     assert plain.api_key == "infercom-key"
-    assert plain.max_retries == Settings().max_retries  # untouched: the default
+    assert plain.stream_max_retries == Settings().stream_max_retries  # untouched: the default
     profiled = load_settings(profile="other", environ=env)
     assert profiled.model == "from-profile" and profiled.profile == "other"
     assert profiled.api_key == "openai-key"  # the Infercom key does not go to OpenAI

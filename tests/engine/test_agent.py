@@ -28,7 +28,7 @@ from infercode.engine.events import (
     ToolRequested,
     TurnFinished,
 )
-from infercode.engine.history import History, unanswered_calls
+from infercode.engine.history import History, unanswered_calls, user_message
 from infercode.errors import ModelError
 from infercode.tools.registry import build_tools
 from infercode.tools.workspace import Workspace
@@ -203,17 +203,23 @@ def test_stream_failure_after_a_call_leaves_history_valid(tmp_path: Path) -> Non
     finished = events[-1]
     assert isinstance(finished, TurnFinished)
     assert (finished.status, finished.error, finished.error_kind) == ("failed", "boom", "stream")
-    assert unanswered_calls(agent.history.items) == []
-    assert agent.history.items[-1]["output"] == FAILED_OUTPUT
+    # The failed response's call never ran and is not kept: the history is as before the request.
+    assert [i["type"] for i in agent.history.items] == ["message"]
 
 
-def test_partial_text_is_kept_when_the_stream_breaks(tmp_path: Path) -> None:
+def test_a_failed_request_leaves_nothing_so_it_can_be_sent_again(tmp_path: Path) -> None:
     steps: list[Step] = [
-        [TextDelta("half an "), TextDelta("answer"), ModelError("cut", kind="stream")]
+        [TextDelta("half an "), TextDelta("answer"), ModelError("cut", kind="stream")],
+        [*call("read_file", {"path": "x"}, "c1"), *done()],
+        [TextDelta("half"), ModelError("cut", kind="stream")],
     ]
-    agent, _ = make_agent(tmp_path, steps)
+    agent, _ = make_agent(tmp_path, steps, DenyAll())
     run(agent, "go")
-    assert agent.history.items[-1]["content"][0]["text"] == "half an answer"  # type: ignore[index]
+    assert agent.history.items == [user_message("go")]
+    run(agent, "again")
+    kinds = [i["type"] for i in agent.history.items]
+    assert kinds == ["message", "message", "function_call", "function_call_output"]
+    assert "half" not in str(agent.history.items) and FAILED_OUTPUT not in str(agent.history.items)
 
 
 def test_max_turns_stops_with_a_clear_message(tmp_path: Path) -> None:

@@ -158,7 +158,7 @@ def long_session(tmp_path: Path) -> Iterator[tuple[ResponsesServer, Agent, Path]
     settings = Settings(
         base_url=server.url,
         yes=True,
-        max_retries=0,
+        stream_max_retries=0,
         context_windows={"MiniMax-M2.5": 12_000},
     )
     opened = open_session(

@@ -52,7 +52,17 @@ class FunctionCall:
     call_id: str | None = None
 
 
-Item: TypeAlias = Reasoning | Message | FunctionCall
+@dataclass(frozen=True)
+class RawItem:
+    """An output item sent exactly as given (malformed ones too): ``output_item.added`` and
+    ``done`` carry ``item`` verbatim, ``done`` is sent ``done_events`` times (a repeating
+    server), and the completed response lists it once."""
+
+    item: dict[str, Any]
+    done_events: int = 1
+
+
+Item: TypeAlias = Reasoning | Message | FunctionCall | RawItem
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,10 @@ class Reply:
     """One scripted model turn: its output items, usage, pacing and how the stream ends.
 
     `usage=None` sends `"usage": null`; the default `Usage()` estimates every count.
-    `cut_after_deltas` and `stall_s` apply to the "cut" and "stall" endings only.
+    `cut_after_deltas` and `stall_s` apply to the "cut" and "stall" endings only; during a
+    stall an SSE comment (`: keep-alive`) goes out every `keepalive_s` when that is set.
+    `ignore_stream`: answer with the whole Response as JSON even when asked to stream.
+    `error_code`: the `code` of the "failed" response's error or of the "error_event".
     """
 
     items: list[Item] = field(default_factory=list)
@@ -71,6 +84,9 @@ class Reply:
     cut_after_deltas: int = 2
     stall_s: float = 30.0
     error_message: str = DEFAULT_ERROR_MESSAGE
+    error_code: str = "server_error"
+    keepalive_s: float = 0.0
+    ignore_stream: bool = False
     incomplete_reason: str = "max_output_tokens"
     include_usage_details: bool = True
 
@@ -181,6 +197,9 @@ def _item_from_dict(raw: Mapping[str, Any]) -> Item:
     if kind == "function_call":
         _check_keys(rest, {"name", "arguments", "call_id"}, "function_call item")
         return FunctionCall(**rest)
+    if kind == "raw":
+        _check_keys(rest, {"item", "done_events"}, "raw item")
+        return RawItem(**rest)
     raise ValueError(f"unknown item type {kind!r} in script")
 
 

@@ -43,6 +43,7 @@ from tests.support.responses_replies import (
     HttpError,
     Item,
     Message,
+    RawItem,
     Reasoning,
     Reply,
     ReplyLike,
@@ -63,6 +64,7 @@ __all__ = [
     "HttpError",
     "Item",
     "Message",
+    "RawItem",
     "Reasoning",
     "RecordedRequest",
     "Reply",
@@ -339,7 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if isinstance(reply, HttpError):
             self._send_error(reply)
-        elif body.get("stream"):
+        elif body.get("stream") and not reply.ignore_stream:
             self._stream(ResponseContext(reply, body))
         else:
             self._send_final(ResponseContext(reply, body))

@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tests.support.responses_replies import FunctionCall, Item, Message, Reasoning, Reply
+from tests.support.responses_replies import (
+    FunctionCall,
+    Item,
+    Message,
+    RawItem,
+    Reasoning,
+    Reply,
+)
 
 Event = dict[str, Any]
 
@@ -123,7 +130,7 @@ class ResponseContext:
         """The Response object the reply's ending leaves behind (also the non-stream answer)."""
         ending = self.reply.ending
         if ending == "failed":
-            error = {"code": "server_error", "message": self.reply.error_message}
+            error = {"code": self.reply.error_code, "message": self.reply.error_message}
             return self.response("failed", error=error)
         if ending == "incomplete":
             return self.response(
@@ -133,6 +140,9 @@ class ResponseContext:
 
 
 def _prepare(item: Item) -> _Prepared:
+    if isinstance(item, RawItem):
+        raw_id = item.item.get("id")
+        return _Prepared(item, raw_id if isinstance(raw_id, str) else new_id("raw"), item.item)
     if isinstance(item, Message):
         msg_id = new_id("msg")
         part = {"type": "output_text", "text": item.text, "annotations": [], "logprobs": []}
@@ -188,7 +198,7 @@ def stream_events(ctx: ResponseContext) -> Iterator[Event]:
         yield from _item_events(ev, index, prepared, ctx.reply.chunk_size)
     ending = ctx.reply.ending
     if ending == "error_event":
-        yield ev("error", code="server_error", message=ctx.reply.error_message, param=None)
+        yield ev("error", code=ctx.reply.error_code, message=ctx.reply.error_message, param=None)
         return
     final = ctx.final_response()
     kind = {"failed": "response.failed", "incomplete": "response.incomplete"}
@@ -196,6 +206,11 @@ def stream_events(ctx: ResponseContext) -> Iterator[Event]:
 
 
 def _item_events(ev: _Sequencer, index: int, p: _Prepared, size: int) -> Iterator[Event]:
+    if isinstance(p.item, RawItem):
+        yield ev("response.output_item.added", output_index=index, item=p.final)
+        for _ in range(p.item.done_events):
+            yield ev("response.output_item.done", output_index=index, item=p.final)
+        return
     where = {"item_id": p.item_id, "output_index": index}
     added = {**p.final, "status": "in_progress"}
     if isinstance(p.item, Message):
@@ -299,6 +314,18 @@ class StreamMarks:
     ended: float = 0.0
 
 
+def _stall(writer: ChunkedWriter, reply: Reply, stopping: threading.Event) -> bool:
+    """Send nothing (or only keep-alive comments) for ``stall_s``. False: the server stopped."""
+    deadline = time.monotonic() + reply.stall_s
+    while (left := deadline - time.monotonic()) > 0:
+        if stopping.wait(min(left, reply.keepalive_s) if reply.keepalive_s > 0 else left):
+            return False
+        if reply.keepalive_s > 0:
+            writer.write(b": keep-alive\n\n")
+            writer.flush()
+    return True
+
+
 def write_sse(
     out: Writable,
     ctx: ResponseContext,
@@ -326,7 +353,7 @@ def write_sse(
         if kind == "response.in_progress":
             # Flush early so clients see the stream open, as with a real first token.
             writer.flush()
-            if reply.ending == "stall" and stopping.wait(reply.stall_s):
+            if reply.ending == "stall" and not _stall(writer, reply, stopping):
                 return False
         elif is_delta and reply.delta_delay_s > 0:
             writer.flush()

@@ -6,6 +6,7 @@ OpenAI's "Missing required parameter" / "Invalid type" / "Invalid value" wording
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -34,6 +35,10 @@ def find_rejection(body: object) -> Rejection | None:
         return Rejection("Invalid request body: expected a JSON object.", "")
     if not isinstance(body.get("model"), str) or not body["model"]:
         return Rejection("Missing required parameter: 'model'.", "model")
+    try:  # JSON may escape a lone surrogate; the API takes only text that is valid Unicode
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return Rejection("The request body contains invalid Unicode (a lone surrogate).", "")
     rejection = _check_tools(body.get("tools"))
     if rejection:
         return rejection
@@ -97,6 +102,12 @@ def _check_item(index: int, item: object, store: bool) -> Rejection | None:
     for key in required:
         if not isinstance(item.get(key), str):
             return _missing_or_type(where, key, item.get(key), "a string")
+        if key != "arguments" and not item[key]:
+            return Rejection(
+                f"Invalid '{where}.{key}': empty string. Expected a string with minimum length "
+                "1, but got an empty string instead.",
+                f"{where}.{key}",
+            )
     if kind == "function_call_output" and not isinstance(item.get("output"), (str, list)):
         return _missing_or_type(where, "output", item.get("output"), "a string")
     return None
@@ -146,6 +157,8 @@ def _check_pairing(items: list[Any]) -> Rejection | None:
     for item in items:
         kind = item.get("type")
         if kind == "function_call":
+            if item["call_id"] in calls_seen:
+                return Rejection(f"Duplicate item found with id {item['call_id']}.", "input")
             calls_seen.add(item["call_id"])
         elif kind == "function_call_output":
             if item["call_id"] not in calls_seen:

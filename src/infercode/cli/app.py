@@ -48,6 +48,8 @@ Environment:
   INFERCOM_MODEL      default model (MiniMax-M2.5)
   INFERCOM_BASE_URL   default base URL (https://api.infercom.ai/v1)
   INFERCODE_CONFIG_DIR, INFERCODE_STATE_DIR   where config.toml and sessions are kept
+  INFERCODE_STREAM_MAX_RETRIES      retries of a failed model request (4)
+  INFERCODE_STREAM_IDLE_TIMEOUT_S   seconds without data that make a stall (120)
 
 \b
 Exit status:

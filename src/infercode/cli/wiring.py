@@ -14,6 +14,7 @@ from infercode.engine.events import JSON
 from infercode.engine.history import History
 from infercode.engine.instructions import build_instructions
 from infercode.engine.model import ModelClient
+from infercode.engine.retry import RetryPolicy
 from infercode.errors import ConfigError
 from infercode.redact import SecretMask
 from infercode.tools.registry import build_tools
@@ -67,6 +68,11 @@ def build_agent(
         include_encrypted_reasoning=settings.wants_encrypted_reasoning(),
         text_format=text_format,
         escalation=escalation,
+        retry=RetryPolicy(
+            max_retries=settings.stream_max_retries,
+            base_delay_s=settings.retry_base_delay_s,
+            deadline_s=settings.request_deadline_s,
+        ),
     )
     workspace = Workspace(root)
     if sandbox is None:

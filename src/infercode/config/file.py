@@ -170,10 +170,14 @@ KEYS: dict[str, tuple[str, Parser]] = {
     "context_windows": ("context_windows", _int_table('"model name"', 1000)),
     "default_context_window": ("default_context_window", _integer(1000)),
     "request_timeout_s": ("request_timeout_s", _number(0.0, 86400.0)),
-    "max_retries": ("max_retries", _integer(0)),
     "sandbox": ("sandbox", _sandbox),
     "sandbox_network": ("sandbox_network", _boolean),
     "sandbox_writable": ("sandbox_writable", _paths),
+    "stream_idle_timeout_s": ("stream_idle_timeout_s", _number(0.1, 86400.0)),
+    "request_deadline_s": ("request_deadline_s", _number(1.0, 604800.0)),
+    "stream_max_retries": ("stream_max_retries", _integer(0)),
+    "max_retries": ("stream_max_retries", _integer(0)),  # the older name of the same budget
+    "retry_base_delay_s": ("retry_base_delay_s", _number(0.0, 600.0)),
 }
 #: Tables merged into the defaults instead of replacing them.
 MERGED = ("context_windows", "tool_output_limits")
@@ -298,6 +302,11 @@ TEMPLATE = """\
 # shell_timeout_s = 120                # default timeout of a shell command
 # tool_output_limit = 30000            # characters of one tool result kept in history
 # compact_threshold = 0.85             # compact the history at this share of the window
+
+# Retries and timeouts of model requests.
+# stream_max_retries = 4               # retries of a dropped, stalled or overloaded request
+# stream_idle_timeout_s = 120          # no data (keep-alives do not count) for this long: stall
+# request_deadline_s = 1800            # one request, retries included, never takes longer
 
 # Context window per model, in tokens (MiniMax-M2.5 160k and MiniMax-M2.7 192k are built in).
 # [context_windows]

@@ -85,13 +85,22 @@ class Settings:
     """Context window assumed for a model not listed in ``context_windows``."""
 
     request_timeout_s: float = 600.0
-    """Seconds to wait for the server (connect and between stream chunks)."""
+    """Seconds to wait for the server to connect, accept the request and answer it."""
+
+    stream_idle_timeout_s: float = 120.0
+    """A stream with no data for this long (keep-alive comments do not count) is a stall."""
+
+    request_deadline_s: float = 1800.0
+    """Longest time one model request may take, retries included."""
+
+    stream_max_retries: int = 4
+    """Retries of a failed model request (429, 5xx, dropped or stalled stream, overload)."""
+
+    retry_base_delay_s: float = 1.0
+    """First wait before a retry; each later one doubles, with jitter (``Retry-After`` wins)."""
 
     auto_commit: bool = False
     """After each turn that changed files, commit exactly those files (``--auto-commit``)."""
-
-    max_retries: int = 2
-    """Retries of a request that failed before its body streamed (429, 5xx, connection)."""
 
     sandbox: str = "workspace-write"
     """Where shell commands may write: workspace-write, read-only or off (``--sandbox``)."""
@@ -153,21 +162,38 @@ def parse_sandbox(value: str) -> str:
 
 def from_env(base: Settings, environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
-    timeout = env.get("INFERCODE_REQUEST_TIMEOUT_S")
     encrypted = env.get("INFERCODE_INCLUDE_ENCRYPTED_REASONING")
-    try:
-        request_timeout_s = float(timeout) if timeout else None
-    except ValueError:
-        raise ConfigError(
-            f"INFERCODE_REQUEST_TIMEOUT_S={timeout!r}: expected a number of seconds"
-        ) from None
     return base.with_overrides(
         model=env.get("INFERCOM_MODEL") or None,
         base_url=env.get("INFERCOM_BASE_URL") or None,
         api_key=env.get("INFERCOM_API_KEY") or None,
-        request_timeout_s=request_timeout_s,
+        request_timeout_s=_env_number(env, "INFERCODE_REQUEST_TIMEOUT_S"),
+        stream_idle_timeout_s=_env_number(env, "INFERCODE_STREAM_IDLE_TIMEOUT_S"),
+        request_deadline_s=_env_number(env, "INFERCODE_REQUEST_DEADLINE_S"),
+        retry_base_delay_s=_env_number(env, "INFERCODE_RETRY_BASE_DELAY_S"),
+        stream_max_retries=_env_count(env, "INFERCODE_STREAM_MAX_RETRIES"),
         include_encrypted_reasoning=(encrypted not in ("0", "false", "no")) if encrypted else None,
     )
+
+
+def _env_number(env: Mapping[str, str], name: str) -> float | None:
+    value = env.get(name)
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        number = -1.0
+    if number is not None and not 0 <= number < float("inf"):
+        raise ConfigError(f"{name}={value!r}: expected a number of seconds")
+    return number
+
+
+def _env_count(env: Mapping[str, str], name: str) -> int | None:
+    value = env.get(name)
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ConfigError(f"{name}={value!r}: expected a whole number (0 or more)")
+    return int(value)
 
 
 def check_key(settings: Settings) -> None:

@@ -4,12 +4,15 @@
 tool error, a broken stream, Ctrl-C (``KeyboardInterrupt`` raised inside or thrown in at a
 ``yield``), or the consumer closing the generator — every function call in history ends up with an
 output, so the next request is valid.
+
+A model request that fails in a retryable way (``ModelError.retry``) is sent again, the same
+request, after a ``Retrying`` event; what the broken attempt streamed is discarded, so the answer
+appears (and is stored) once. Items of a response reach history only when the response completes.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import queue
 import threading
 import time
@@ -27,6 +30,7 @@ from infercode.engine.events import (
     ReasoningDone,
     RequestStarted,
     ResponseCompleted,
+    Retrying,
     TextDelta,
     ToolCall,
     ToolDecided,
@@ -44,10 +48,12 @@ from infercode.engine.history import (
     function_call_output,
     message_text,
     reasoning_text,
-    to_input_item,
     user_message,
 )
 from infercode.engine.model import ItemDone, ModelClient, ModelRequest, ModelStream, StreamCompleted
+from infercode.engine.output_items import ItemNormaliser
+from infercode.engine.retry import RetryPolicy
+from infercode.engine.valid_text import loads_text
 from infercode.errors import ModelError, ToolError
 from infercode.tools.base import PreparedCall, ToolContext, ToolResult
 from infercode.tools.registry import ToolRegistry
@@ -56,6 +62,8 @@ from infercode.tools.workspace import OutsideWorkspace, Workspace
 CANCELLED_OUTPUT = "Not run: the user interrupted the turn before this call ran."
 FAILED_OUTPUT = "Not run: the response failed before this call could run."
 INTERRUPTED_RESULT = "[interrupted by user]"
+#: Ends a reply the user stopped with Ctrl-C, so the model knows why it is incomplete.
+INTERRUPTED_REPLY_NOTE = "[The user interrupted this reply before it was finished.]"
 
 
 class TurnHooks(Protocol):
@@ -109,6 +117,7 @@ class AgentOptions:
     text_format: JSON | None = None
     escalation: bool = False
     """Offer to rerun a call the sandbox blocked, unconfined (the REPL; headless never does)."""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 @dataclass
@@ -125,6 +134,12 @@ class _Turn:
     #: ``+=`` on a str attribute copies the whole text each time, quadratic in the reply).
     partial_parts: list[str] = field(default_factory=list)
     stream: ModelStream | None = None
+    #: Items of the response being streamed, stored when it completes (a retry drops them).
+    pending: list[JSON] = field(default_factory=list)
+    #: Calls to answer with an error instead of running (e.g. no function name), by call id.
+    problems: dict[str, str] = field(default_factory=dict)
+    #: A model response is being streamed (an interrupt now cuts the model's reply short).
+    streaming: bool = False
 
 
 class Agent:
@@ -204,9 +219,17 @@ class Agent:
 
     def run_turn(self, text: str) -> Generator[Event, None, None]:
         """Send ``text``; work until the model answers without calls, fails, or is stopped."""
-        turn = _Turn(label=text)
         self.history.repair()  # a session resumed after a crash may end with unanswered calls
         self.history.append(user_message(text))
+        yield from self._turn(_Turn(label=text))
+
+    def retry_turn(self) -> Generator[Event, None, None]:
+        """Send the history as it is again (``/retry`` after a failed turn): the user's message
+        is already in it, and a failed request left nothing of its own behind."""
+        self.history.repair()
+        yield from self._turn(_Turn(label="retry"))
+
+    def _turn(self, turn: _Turn) -> Generator[Event, None, None]:
         error: ModelError | None = None
         try:
             status, error = yield from self._loop(turn)
@@ -240,15 +263,42 @@ class Agent:
         )
 
     def _settle(self, turn: _Turn, output: str) -> None:
-        """Close any open stream, keep text already shown, and answer every open call."""
-        if turn.stream is not None:
-            turn.stream.close()
-            turn.stream = None
+        """Close any open stream, keep text already shown, and answer every open call.
+
+        A reply cut short by the user keeps what arrived, marked as interrupted for the model.
+        """
+        self._close_stream(turn)
+        interrupted_reply = turn.streaming
+        turn.streaming = False
+        self._commit(turn)
         partial = "".join(turn.partial_parts)
         turn.partial_parts.clear()
+        if interrupted_reply:
+            partial = "\n\n".join(p for p in (partial, INTERRUPTED_REPLY_NOTE) if p)
         if partial:
             self.history.append(assistant_message(partial))
         self.history.repair(output)
+
+    def _close_stream(self, turn: _Turn) -> None:
+        if turn.stream is not None:
+            stream, turn.stream = turn.stream, None
+            stream.close()
+
+    def _commit(self, turn: _Turn) -> None:
+        """Store the items of the response that completed."""
+        for item in turn.pending:
+            self.history.append(item)
+            if item.get("type") == "message":
+                turn.final_text = message_text(item)
+        turn.pending.clear()
+
+    def _discard_attempt(self, turn: _Turn, calls: list[ToolCall]) -> None:
+        """Forget what a failed attempt streamed: the same request goes out again."""
+        self._close_stream(turn)
+        turn.streaming = False
+        turn.pending.clear()
+        turn.partial_parts.clear()
+        calls.clear()
 
     def _loop(self, turn: _Turn) -> Generator[Event, None, tuple[TurnStatus, ModelError | None]]:
         while True:
@@ -267,6 +317,9 @@ class Agent:
             try:
                 yield from self._stream_response(turn, calls)
             except ModelError as error:
+                # Nothing of the failed request is kept: the history is as it was before it, so
+                # ``/retry`` (or ``--continue``) sends a valid request.
+                self._discard_attempt(turn, calls)
                 self._settle(turn, FAILED_OUTPUT)
                 return "failed", error
             if not calls:
@@ -275,6 +328,28 @@ class Agent:
                 yield from self._handle_call(turn, call)
 
     def _stream_response(self, turn: _Turn, calls: list[ToolCall]) -> Iterator[Event]:
+        """One model request, sent again while it fails in a retryable way."""
+        policy = self.options.retry
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            try:
+                yield from self._attempt(turn, calls)
+                return
+            except ModelError as error:
+                attempt += 1
+                if error.retry is None or attempt > policy.max_retries:
+                    raise
+                delay = policy.delay(attempt, error.retry_after_s)
+                if time.monotonic() + delay - started > policy.deadline_s:
+                    raise
+                self._discard_attempt(turn, calls)
+                yield Retrying(attempt, policy.max_retries, delay, error.retry)
+                time.sleep(delay)  # Ctrl-C here interrupts the turn like anywhere else
+
+    def _attempt(self, turn: _Turn, calls: list[ToolCall]) -> Iterator[Event]:
+        normaliser = ItemNormaliser(self._call_ids())
+        turn.streaming = True
         turn.stream = self.model.stream(self.build_request())
         partial = turn.partial_parts
         for event in turn.stream:
@@ -284,33 +359,51 @@ class Agent:
             elif isinstance(event, ReasoningDelta):
                 yield event
             elif isinstance(event, ItemDone):
-                yield from self._take_item(turn, event.item, calls)
+                yield from self._take_item(turn, normaliser, event.item, calls)
             elif isinstance(event, StreamCompleted):
+                self._commit(turn)
                 self.last_usage = event.usage
                 self.usage_mark = len(self.history)
                 turn.usage += event.usage
                 self.usage_total += event.usage
                 yield ResponseCompleted(event.usage, self.usage_total)
+        self._commit(turn)
         turn.stream = None
+        turn.streaming = False
 
-    def _take_item(self, turn: _Turn, item: JSON, calls: list[ToolCall]) -> Iterator[Event]:
-        stored = to_input_item(item)
-        if stored is None:
+    def _call_ids(self) -> set[str]:
+        return {
+            str(item.get("call_id"))
+            for item in self.history.items
+            if item.get("type") == "function_call"
+        }
+
+    def _take_item(
+        self, turn: _Turn, normaliser: ItemNormaliser, item: JSON, calls: list[ToolCall]
+    ) -> Iterator[Event]:
+        normalised = normaliser.take(item)
+        if normalised is None:
             return
-        self.history.append(stored)
+        stored = normalised.item
+        turn.pending.append(stored)
         kind = stored["type"]
         if kind == "message":
             turn.partial_parts.clear()
-            turn.final_text = message_text(stored)
-            yield MessageDone(turn.final_text)
+            yield MessageDone(message_text(stored))
         elif kind == "reasoning":
             yield ReasoningDone(reasoning_text(stored))
         elif kind == "function_call":
-            calls.append(
-                ToolCall(str(stored["call_id"]), str(stored["name"]), str(stored["arguments"]))
-            )
+            call = ToolCall(str(stored["call_id"]), str(stored["name"]), str(stored["arguments"]))
+            if normalised.problem is not None:
+                turn.problems[call.call_id] = normalised.problem
+            calls.append(call)
 
     def _handle_call(self, turn: _Turn, call: ToolCall) -> Iterator[Event]:
+        problem = turn.problems.pop(call.call_id, None)
+        if problem is not None:
+            yield ToolDecided(call, "invalid")
+            yield from self._finish_call(call, ToolResult(problem, ok=False, summary="invalid"))
+            return
         try:
             try:
                 prepared = self._prepare(call)
@@ -413,7 +506,7 @@ class Agent:
                 f"Unknown tool '{call.name}'. Available tools: {', '.join(self.tools.names())}."
             )
         try:
-            args = json.loads(call.arguments) if call.arguments.strip() else {}
+            args = loads_text(call.arguments) if call.arguments.strip() else {}
         except ValueError as error:
             raise ToolError(
                 f"The arguments are not valid JSON ({error}). Send one JSON object that matches "

@@ -134,6 +134,26 @@ class Notice:
 
 
 @dataclass(frozen=True, slots=True)
+class Retrying:
+    """A model request failed in a way worth retrying; it is sent again after ``delay_s``.
+
+    Whatever the broken attempt streamed (text, reasoning, items) is discarded: front-ends drop
+    its partial output, and the answer arrives once, from the attempt that completes.
+    """
+
+    attempt: int
+    max_attempts: int
+    delay_s: float
+    reason: str
+
+    def text(self) -> str:
+        """``connection dropped, retrying 1/4 in 2 s``."""
+        delay = f"{self.delay_s:.0f}" if self.delay_s >= 10 else f"{self.delay_s:.1f}".rstrip("0")
+        delay = delay.rstrip(".")
+        return f"{self.reason}, retrying {self.attempt}/{self.max_attempts} in {delay} s"
+
+
+@dataclass(frozen=True, slots=True)
 class Compacted:
     """The history was replaced by a summary and the recent turns (estimated tokens)."""
 
@@ -172,4 +192,5 @@ Event = (
     | Notice
     | TurnFinished
     | Compacted
+    | Retrying
 )

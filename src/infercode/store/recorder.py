@@ -16,6 +16,7 @@ from pathlib import Path
 from infercode.config.settings import Settings
 from infercode.engine.events import JSON
 from infercode.engine.history import History
+from infercode.engine.output_items import repair_items
 from infercode.errors import ConfigError
 from infercode.private_paths import reason
 from infercode.store.session_files import SessionFile, SessionStore
@@ -76,13 +77,16 @@ class SessionRecorder:
         loaded, file = self.store.open(path, api_key=self._api_key)
         self.close()
         self.file = file
+        items, fixes = repair_items(loaded.items)
         notes = [f"resumed session {file.id} ({len(loaded.items)} items)"]
+        if fixes:
+            notes.append(f"{fixes} malformed item(s) from the model were repaired")
         if loaded.skipped_lines:
             notes.append(f"skipped {loaded.skipped_lines} unreadable line(s) in {path}")
         recorded_root = loaded.header.get("root")
         if recorded_root and recorded_root != str(self.root):
             notes.append(f"the session was recorded in {recorded_root}; now working in {self.root}")
-        return loaded.items, notes
+        return items, notes
 
     def start_new(self) -> None:
         """The next item goes to a new session (``/clear``); the old one stays resumable."""

@@ -151,9 +151,10 @@ def test_prompt_and_piped_stdin_become_a_fenced_block(
 def test_faults_are_one_line_errors_with_exit_1(
     server: ResponsesServer, workspace: Path, reply: Reply | HttpError, expected: str
 ) -> None:
-    # 429 and 5xx are retried by the SDK: script the fault for every attempt.
-    server.enqueue(reply, reply, reply)
-    result = run_infercode([*base(server), "-p", "hi"], cwd=workspace)
+    # Retries are tested in test_stream_retries.py; here the fault is the last word.
+    server.enqueue(reply)
+    env = {"INFERCODE_STREAM_MAX_RETRIES": "0"}
+    result = run_infercode([*base(server), "-p", "hi"], cwd=workspace, env=env)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     error_lines = [
@@ -176,7 +177,7 @@ def test_the_key_is_sent_as_a_bearer_token(workspace: Path) -> None:
 def test_stall_hits_the_request_timeout(workspace: Path) -> None:
     with ResponsesServer() as slow:
         slow.enqueue(Reply([Message("x")], ending="stall", stall_s=30))
-        env = {"INFERCODE_REQUEST_TIMEOUT_S": "1"}
+        env = {"INFERCODE_REQUEST_TIMEOUT_S": "1", "INFERCODE_STREAM_MAX_RETRIES": "0"}
         result = run_infercode(["--base-url", slow.url, "-p", "hi"], cwd=workspace, env=env)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "infercode: error" in result.stderr

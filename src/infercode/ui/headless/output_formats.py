@@ -23,6 +23,7 @@ from infercode.engine.events import (
     ReasoningDone,
     RequestStarted,
     ResponseCompleted,
+    Retrying,
     TextDelta,
     ToolDecided,
     ToolFinished,
@@ -31,6 +32,7 @@ from infercode.engine.events import (
     TurnFinished,
     Usage,
 )
+from infercode.engine.valid_text import loads_text
 
 
 def usage_record(usage: Usage) -> JSON:
@@ -44,7 +46,7 @@ def usage_record(usage: Usage) -> JSON:
 
 def _arguments(raw: str) -> object:
     try:
-        return json.loads(raw)
+        return loads_text(raw)  # valid text, like everything else from the model
     except ValueError:
         return raw  # malformed arguments are shown as the model sent them
 
@@ -99,6 +101,16 @@ def event_record(event: Event) -> JSON | None:
         }
     if isinstance(event, Notice):
         return {"type": "notice", "text": event.text}
+    if isinstance(event, Retrying):
+        # The deltas since the last turn_started or retry were the broken attempt's: drop them.
+        return {
+            "type": "retry",
+            "attempt": event.attempt,
+            "max_attempts": event.max_attempts,
+            "delay_ms": round(event.delay_s * 1000),
+            "reason": event.reason,
+            "message": event.text(),
+        }
     if isinstance(event, Compacted):
         return {
             "type": "compacted",

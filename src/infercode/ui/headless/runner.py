@@ -17,6 +17,7 @@ from infercode.engine.events import (
     Notice,
     ReasoningDelta,
     ReasoningDone,
+    Retrying,
     TextDelta,
     ToolDecided,
     ToolFinished,
@@ -97,6 +98,9 @@ class ProgressPrinter:
                 self._write("    " + safe_line(first) if event.output else "")
         elif isinstance(event, Notice):
             self._write(event.text)
+        elif isinstance(event, Retrying):
+            self._last_message = ""  # the broken attempt's text is not the answer
+            self._write(event.text())
         elif isinstance(event, Compacted):
             self._write(compacted_text(event))
 

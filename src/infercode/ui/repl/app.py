@@ -12,7 +12,7 @@ import io
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from infercode import __version__
 from infercode.config.paths import state_dir
 from infercode.config.settings import Settings
 from infercode.engine.approval import Approver
+from infercode.engine.events import Event
 from infercode.private_paths import private_dir, private_file, reason
 from infercode.ui.drive import drive
 from infercode.ui.exit_signals import Terminated, catch_exit_signals
@@ -143,6 +144,7 @@ class Repl:
             checkpoints=self.services.checkpoints,
             send=self._send,
             sandbox=self.services.sandbox,
+            retry=self._retry,
         )
         self.branch = BranchCache(root)
         self.files = FileIndex(root)
@@ -301,10 +303,17 @@ class Repl:
         message, notes = expand_attachments(text, self.state.root)
         for note in notes:
             self.console.print(Text(f"  {safe_text(note)}", style="dim"), highlight=False)
+        self._drive(self.state.agent.run_turn(message))
+
+    def _retry(self) -> None:
+        self._drive(self.state.agent.retry_turn())
+
+    def _drive(self, turn: Generator[Event, None, None]) -> None:
         with quiet_input():
             try:
-                finished = drive(self.state.agent.run_turn(message), self.view)
+                finished = drive(turn, self.view)
                 self.state.last_turn = finished.usage
+                self.state.last_failed = finished.status == "failed"
             except Exception:
                 # A bug in a renderer must not end the session; the engine kept history valid.
                 self.console.print_exception(max_frames=8)

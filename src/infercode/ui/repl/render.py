@@ -299,6 +299,15 @@ class TextStream:
         self._gap_pending = False
         self._printed_any = False
 
+    def discard(self) -> bool:
+        """Drop the unprinted tail (a retried response); True if part of it was printed."""
+        with self._lock:
+            self._tail = ""
+            self._version += 1
+        printed, self._printed_any = self._printed_any, False
+        self._gap_pending = False
+        return printed
+
     def tail_lines(self, width: int) -> list[Line]:
         """The rendered tail (cached until the text or the width changes)."""
         with self._lock:

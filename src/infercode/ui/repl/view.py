@@ -28,6 +28,7 @@ from infercode.engine.events import (
     ReasoningDelta,
     ReasoningDone,
     RequestStarted,
+    Retrying,
     TextDelta,
     ToolDecided,
     ToolFinished,
@@ -287,8 +288,22 @@ class TurnView:
         elif isinstance(event, Compacted):
             self.pause()
             self._print("notice", Text(safe_text(compacted_text(event)), style="dim"))
+        elif isinstance(event, Retrying):
+            self._on_retrying(event)
         elif isinstance(event, TurnFinished):
             self._on_turn_finished(event)
+
+    def _on_retrying(self, event: Retrying) -> None:
+        """The attempt's text is not the answer: drop it from the live area; say so if part of
+        it already went to scrollback (which cannot be taken back)."""
+        printed = self.message.discard()
+        printed = self.reasoning.discard() or printed
+        self._streamed_message = False
+        note = " (the partial reply above is discarded)" if printed else ""
+        self._print("notice", Text(safe_text(event.text()) + note, style="yellow"))
+        self._block = ""
+        self._set_phase(f"{event.reason}: retry {event.attempt}/{event.max_attempts}")
+        self._start_live()
 
     def _print_request(self, event: ToolRequested) -> None:
         line = Text("● ", style="bold cyan")
@@ -346,6 +361,7 @@ class TurnView:
             self._print("end", Text("⏹ interrupted", style="yellow"))
         elif event.status == "failed":
             self._print("end", Text(f"error: {safe_text(str(event.error))}", style="bold red"))
+            self._print("end", Text("/retry sends the request again", style="dim"))
         elif event.status == "max_turns":
             self._print("end", Text(safe_text(str(event.error)), style="yellow"))
         self._block = ""

@@ -97,6 +97,13 @@ def _reasoning(state: ReplState, arg: str) -> None:
     state.console.print(Text(f"Reasoning is {shown}.", style="dim"))
 
 
+def _retry(state: ReplState, arg: str) -> None:
+    if not state.last_failed or state.retry is None or not state.agent.transcript():
+        state.console.print(Text("Nothing to retry: the last turn did not fail.", style="dim"))
+        return
+    state.retry()
+
+
 def _exit(state: ReplState, arg: str) -> None:
     raise ExitRepl(0)
 
@@ -115,6 +122,7 @@ def default_commands() -> CommandRegistry:
         )
     )
     registry.add(Command("usage", "tokens used this session and context left", _usage))
+    registry.add(Command("retry", "send a failed turn again (the message is not repeated)", _retry))
     registry.add(
         Command(
             "reasoning",

@@ -51,6 +51,10 @@ class ReplState:
     """The turn snapshots behind /undo and /diff; None when checkpoints are off."""
     send: Callable[[str], None] | None = None
     """Sends a message to the model as if typed (``/init``)."""
+    retry: Callable[[], None] | None = None
+    """Sends the failed turn again, without a second copy of the message (``/retry``)."""
+    last_failed: bool = False
+    """The last turn ended with an error (what ``/retry`` is for)."""
     last_turn: Usage = field(default_factory=Usage)
     """Tokens of the last user turn, all its requests together."""
     sandbox: Sandbox | None = None
