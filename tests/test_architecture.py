@@ -29,7 +29,13 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "infercode.api": ("infercode.engine", "infercode.config"),
     "infercode.store": ("infercode.engine", "infercode.config", "infercode.tools.workspace"),
     "infercode.git": ("infercode.engine", "infercode.config"),
-    "infercode.ui": ("infercode.engine", "infercode.config", "infercode.store", "infercode.git"),
+    "infercode.ui": (
+        "infercode.engine",
+        "infercode.config",
+        "infercode.store",
+        "infercode.git",
+        "infercode.tools.walk",
+    ),
     "infercode.cli": ("infercode",),
     "infercode.__main__": ("infercode.cli",),
 }
