@@ -23,6 +23,8 @@ from infercode.engine.events import (
     Event,
     MessageDone,
     Notice,
+    PlanStep,
+    PlanUpdated,
     ReasoningDelta,
     ReasoningDone,
     RequestStarted,
@@ -48,6 +50,8 @@ from infercode.engine.history import (
     user_message,
 )
 from infercode.engine.model import ItemDone, ModelClient, ModelRequest, ModelStream, StreamCompleted
+from infercode.engine.plan import ACKNOWLEDGED, PLAN_TOOL, last_plan, parse_plan
+from infercode.engine.plan import SPEC as PLAN_SPEC
 from infercode.errors import ModelError, ToolError
 from infercode.tools.base import PreparedCall, ToolContext, ToolResult
 from infercode.tools.registry import ToolRegistry
@@ -139,6 +143,8 @@ class Agent:
         self.last_usage = Usage()
         #: len(history) when ``last_usage`` arrived: items after it are not in its token count.
         self.usage_mark = 0
+        #: The model's current plan (explanation, steps), from its last ``update_plan`` call.
+        self.plan: tuple[str | None, tuple[PlanStep, ...]] | None = last_plan(history.items)
 
     # -- the control surface: how front-ends change a session, between turns -------------------
     # Front-ends call these and never assign the engine's fields (DESIGN.md, "Architecture").
@@ -156,6 +162,7 @@ class Agent:
         self.history.replace(items)
         self.last_usage = Usage()
         self.usage_mark = 0
+        self.plan = last_plan(items)
         return self.history.repair()
 
     def note(self, text: str) -> None:
@@ -178,7 +185,7 @@ class Agent:
             model=self.options.model,
             input=self.history.items,
             instructions=self.options.instructions,
-            tools=self.tools.api_tools(),
+            tools=[*self.tools.api_tools(), PLAN_SPEC.to_api()],
             reasoning_effort=self.options.reasoning_effort,
             include_encrypted_reasoning=self.options.include_encrypted_reasoning,
             text_format=self.options.text_format,
@@ -293,6 +300,9 @@ class Agent:
             )
 
     def _handle_call(self, turn: _Turn, call: ToolCall) -> Iterator[Event]:
+        if call.name == PLAN_TOOL:
+            yield from self._update_plan(call)
+            return
         try:
             try:
                 prepared = self._prepare(call)
@@ -337,6 +347,19 @@ class Agent:
                     return
                 prepared = edited
         yield from self._start(turn, call, prepared)
+
+    def _update_plan(self, call: ToolCall) -> Iterator[Event]:
+        """No tool runs and nobody is asked: the plan is shown and acknowledged (engine/plan.py)."""
+        try:
+            plan = parse_plan(call.arguments)
+        except ToolError as error:
+            yield ToolDecided(call, "invalid")
+            yield from self._finish_call(call, ToolResult(str(error), ok=False, summary="invalid"))
+            return
+        changed = plan != self.plan
+        self.plan = plan
+        self.history.append(function_call_output(call.call_id, ACKNOWLEDGED))
+        yield PlanUpdated(call, plan[0], plan[1], changed)
 
     def _ask_outside(
         self, turn: _Turn, call: ToolCall, outside: OutsideWorkspace

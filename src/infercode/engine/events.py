@@ -139,6 +139,25 @@ class Compacted:
     after_tokens: int
 
 
+PlanStatus = Literal["pending", "in_progress", "completed"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    step: str
+    status: PlanStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PlanUpdated:
+    """The model sent its plan (``update_plan``). ``changed``: it differs from the last one."""
+
+    call: ToolCall
+    explanation: str | None
+    steps: tuple[PlanStep, ...]
+    changed: bool = True
+
+
 TurnStatus = Literal["done", "failed", "interrupted", "max_turns"]
 
 
@@ -170,4 +189,5 @@ Event = (
     | Notice
     | TurnFinished
     | Compacted
+    | PlanUpdated
 )

@@ -17,6 +17,7 @@ from infercode.engine.events import (
     Event,
     MessageDone,
     Notice,
+    PlanUpdated,
     ReasoningDelta,
     ReasoningDone,
     RequestStarted,
@@ -97,6 +98,14 @@ def event_record(event: Event) -> JSON | None:
         }
     if isinstance(event, Notice):
         return {"type": "notice", "text": event.text}
+    if isinstance(event, PlanUpdated):
+        return {
+            "type": "plan",
+            "call_id": event.call.call_id,
+            "explanation": event.explanation,
+            "plan": [{"step": step.step, "status": step.status} for step in event.steps],
+            "changed": event.changed,
+        }
     if isinstance(event, Compacted):
         return {
             "type": "compacted",

@@ -16,12 +16,14 @@ from infercode.engine.events import (
     Event,
     MessageDone,
     Notice,
+    PlanUpdated,
     ToolDecided,
     ToolFinished,
     ToolRequested,
     TurnFinished,
 )
 from infercode.engine.output_schema import check_answer
+from infercode.engine.plan import plan_markdown
 from infercode.ui.drive import drive
 from infercode.ui.headless.output_formats import RunRecord, event_record, write_line
 from infercode.ui.services import SessionServices
@@ -92,6 +94,10 @@ class ProgressPrinter:
             self._write(event.text)
         elif isinstance(event, Compacted):
             self._write(compacted_text(event))
+        elif isinstance(event, PlanUpdated) and event.changed:
+            self._write("plan:")
+            for line in plan_markdown(event.explanation, event.steps).splitlines():
+                self._write(f"  {line}" if line else "")
 
     def _write(self, line: str) -> None:
         self.out.write(line + "\n")

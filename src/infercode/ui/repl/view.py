@@ -25,6 +25,7 @@ from infercode.engine.events import (
     Event,
     MessageDone,
     Notice,
+    PlanUpdated,
     ReasoningDelta,
     ReasoningDone,
     RequestStarted,
@@ -36,6 +37,7 @@ from infercode.engine.events import (
     ToolStarted,
     TurnFinished,
 )
+from infercode.ui.repl.plan_view import plan_lines
 from infercode.ui.repl.render import (
     Line,
     Lines,
@@ -288,6 +290,9 @@ class TurnView:
             self._print("notice", Text(compacted_text(event), style="dim"))
         elif isinstance(event, TurnFinished):
             self._on_turn_finished(event)
+        elif isinstance(event, PlanUpdated) and event.changed:
+            self.pause()
+            self._print("plan", *plan_lines(event.explanation, event.steps))
 
     def _print_request(self, event: ToolRequested) -> None:
         line = Text("● ", style="bold cyan")
