@@ -14,6 +14,7 @@ from infercode.engine.events import JSON
 from infercode.engine.history import History
 from infercode.engine.instructions import build_instructions
 from infercode.engine.model import ModelClient
+from infercode.engine.modes import APPROVAL_MODES, ApprovalMode
 from infercode.errors import ConfigError
 from infercode.tools.registry import build_tools
 from infercode.tools.workspace import Workspace
@@ -22,6 +23,16 @@ from infercode.ui.services import SessionServices
 if TYPE_CHECKING:
     from infercode.store.recorder import OpenedSession, SessionRecorder
     from infercode.ui.headless.runner import HeadlessOptions
+
+
+def initial_mode(settings: Settings) -> ApprovalMode:
+    """``--yes`` is the ``full`` mode; otherwise the configured one."""
+    if settings.yes:
+        return "full"
+    for mode in APPROVAL_MODES:  # settings validated it; this narrows the type
+        if mode == settings.approval_mode:
+            return mode
+    raise ConfigError(f"unknown approval mode {settings.approval_mode!r}")
 
 
 def initial_rules(settings: Settings) -> SessionRules:
@@ -76,6 +87,7 @@ def build_agent(
         rules=initial_rules(settings),
         hooks=hooks,
         workspace=workspace,
+        approval_mode=initial_mode(settings),
         request_hook=Compactor(
             settings.context_window(),
             settings.compact_threshold,

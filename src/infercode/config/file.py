@@ -19,7 +19,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from infercode.config.settings import APPROVAL_KINDS, REASONING_EFFORTS, Settings, from_env
+from infercode.config.settings import (
+    APPROVAL_KINDS,
+    APPROVAL_MODES,
+    REASONING_EFFORTS,
+    Settings,
+    from_env,
+)
 from infercode.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -111,6 +117,12 @@ def _kinds(value: object) -> object:
     return frozenset(value)
 
 
+def _approval_mode(value: object) -> object:
+    if value not in APPROVAL_MODES:
+        raise _Bad(f"one of {', '.join(APPROVAL_MODES)}")
+    return value
+
+
 def _prefixes(value: object) -> object:
     if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
         raise _Bad('a list of command prefixes, e.g. ["pytest", "git status"]')
@@ -139,6 +151,7 @@ KEYS: dict[str, tuple[str, Parser]] = {
     "include_encrypted_reasoning": ("include_encrypted_reasoning", _boolean),
     "allow": ("allow", _kinds),
     "allow_shell": ("allow_shell_prefixes", _prefixes),
+    "approval_mode": ("approval_mode", _approval_mode),
     "max_turns": ("max_turns", _integer(1)),
     "shell_timeout_s": ("shell_timeout_s", _integer(1)),
     "shell_max_timeout_s": ("shell_max_timeout_s", _integer(1)),
@@ -252,6 +265,9 @@ TEMPLATE = """\
 # allow = ["read"]
 # Shell commands approved in advance, by program and subcommand.
 # allow_shell = ["pytest", "git status", "git diff"]
+# Approval mode: "ask", "auto-edit" (reads and edits in the workspace approved), "plan" (read-only)
+# or "full" (everything approved, like --yes). Shift-Tab or /mode changes it in the REPL.
+# approval_mode = "ask"
 
 # Limits.
 # max_turns = 50                       # model requests per prompt

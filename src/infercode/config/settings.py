@@ -14,6 +14,8 @@ DEFAULT_BASE_URL = "https://api.infercom.ai/v1"
 DEFAULT_MODEL = "MiniMax-M2.5"
 APPROVAL_KINDS = ("read", "edit", "shell")
 REASONING_EFFORTS = ("low", "medium", "high")
+#: The approval modes (engine/modes.py decides what each allows).
+APPROVAL_MODES = ("ask", "auto-edit", "plan", "full")
 
 #: Context windows (tokens) of the models we know; others fall back to ``default_context_window``.
 KNOWN_CONTEXT_WINDOWS: dict[str, int] = {
@@ -51,6 +53,9 @@ class Settings:
 
     yes: bool = False
     """Approve every tool call (``--yes``)."""
+
+    approval_mode: str = "ask"
+    """``ask``, ``auto-edit``, ``plan`` (read-only) or ``full`` (``--approval-mode``)."""
 
     shell_timeout_s: int = 120
     """Default timeout for a shell command; the model may ask for up to ``shell_max_timeout_s``."""
@@ -129,6 +134,12 @@ def parse_allow(value: str) -> frozenset[str]:
             f"{', '.join(APPROVAL_KINDS)}"
         )
     return kinds
+
+
+def parse_approval_mode(value: str) -> str:
+    if value not in APPROVAL_MODES:
+        raise ConfigError(f"--approval-mode {value}: use one of {', '.join(APPROVAL_MODES)}")
+    return value
 
 
 def from_env(base: Settings, environ: Mapping[str, str] | None = None) -> Settings:

@@ -50,6 +50,13 @@ from infercode.engine.history import (
     user_message,
 )
 from infercode.engine.model import ItemDone, ModelClient, ModelRequest, ModelStream, StreamCompleted
+from infercode.engine.modes import (
+    PLAN_MODE_INSTRUCTIONS,
+    PLAN_MODE_REFUSAL,
+    ApprovalMode,
+    mode_verdict,
+    refuses_kind,
+)
 from infercode.engine.plan import ACKNOWLEDGED, PLAN_TOOL, last_plan, parse_plan
 from infercode.engine.plan import SPEC as PLAN_SPEC
 from infercode.errors import ModelError, ToolError
@@ -129,6 +136,7 @@ class Agent:
         hooks: TurnHooks | None = None,
         request_hook: RequestHook | None = None,
         workspace: Workspace | None = None,
+        approval_mode: ApprovalMode = "ask",
     ) -> None:
         self.model = model
         self.tools = tools
@@ -139,6 +147,8 @@ class Agent:
         self.hooks: TurnHooks = hooks if hooks is not None else NoHooks()
         self.request_hook = request_hook
         self.workspace = workspace
+        #: Read it to show it; change it with ``set_approval_mode``.
+        self.approval_mode: ApprovalMode = approval_mode
         self.usage_total = Usage()
         self.last_usage = Usage()
         #: len(history) when ``last_usage`` arrived: items after it are not in its token count.
@@ -154,6 +164,11 @@ class Agent:
         self.options = dataclasses.replace(self.options, model=name)
         if context_window is not None and self.request_hook is not None:
             self.request_hook.set_window(context_window)
+
+    def set_approval_mode(self, mode: ApprovalMode) -> None:
+        """Decide the next calls in ``mode`` (engine/modes.py); the model learns of plan mode
+        from the instructions of the next request."""
+        self.approval_mode = mode
 
     def reset(self, items: list[JSON]) -> list[str]:
         """Replace the history (``/clear``, a resumed session, a compaction) and answer any call
@@ -184,12 +199,17 @@ class Agent:
         return ModelRequest(
             model=self.options.model,
             input=self.history.items,
-            instructions=self.options.instructions,
+            instructions=self._instructions(),
             tools=[*self.tools.api_tools(), PLAN_SPEC.to_api()],
             reasoning_effort=self.options.reasoning_effort,
             include_encrypted_reasoning=self.options.include_encrypted_reasoning,
             text_format=self.options.text_format,
         )
+
+    def _instructions(self) -> str | None:
+        if self.approval_mode != "plan":
+            return self.options.instructions
+        return "\n\n".join(filter(None, [self.options.instructions, PLAN_MODE_INSTRUCTIONS]))
 
     def run_turn(self, text: str) -> Generator[Event, None, None]:
         """Send ``text``; work until the model answers without calls, fails, or is stopped."""
@@ -330,7 +350,11 @@ class Agent:
         yield ToolRequested(
             call, prepared.kind, prepared.summary, prepared.detail, prepared.outside_workspace
         )
-        if self.rules.allows(request):
+        verdict = mode_verdict(self.approval_mode, request)
+        if verdict == "refuse":
+            yield from self._deny(call, Decision(False, PLAN_MODE_REFUSAL, source="mode"))
+            return
+        if verdict == "allow" or self.rules.allows(request):
             yield ToolDecided(call, "approved_by_rule")
         else:
             decision = self.approver.decide(request)
@@ -370,6 +394,9 @@ class Agent:
         summary = f"{call.name} {outside.path} — OUTSIDE the workspace {outside.root}"
         request = ApprovalRequest(call, kind, summary, str(outside), outside_workspace=True)
         yield ToolRequested(call, kind, summary, str(outside), outside_workspace=True)
+        if refuses_kind(self.approval_mode, kind):
+            yield from self._deny(call, Decision(False, PLAN_MODE_REFUSAL, source="mode"))
+            return False
         decision = self.approver.decide(request)
         if not decision.allow or self.workspace is None:
             turn.denied += 1
@@ -425,6 +452,12 @@ class Agent:
         )
 
     def _deny(self, call: ToolCall, decision: Decision) -> Iterator[Event]:
+        if decision.source == "mode":
+            output = decision.message or PLAN_MODE_REFUSAL
+            yield ToolDecided(call, "denied_by_mode", decision.message)
+            result = ToolResult(output, ok=False, summary=f"refused in {self.approval_mode} mode")
+            yield from self._finish_call(call, result)
+            return
         if decision.source == "no_approver":
             output = decision.message or "Not run: nobody could approve it."
             yield ToolDecided(call, "denied_no_approver", decision.message)

@@ -92,7 +92,7 @@ class Decision:
     message: str | None = None
     remember: Rule | None = None
     edited_command: str | None = None
-    source: Literal["user", "no_approver"] = "user"
+    source: Literal["user", "no_approver", "mode"] = "user"
 
 
 class Approver(Protocol):

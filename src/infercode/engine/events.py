@@ -80,7 +80,9 @@ class ToolRequested:
     outside_workspace: bool = False
 
 
-Decided = Literal["approved", "approved_by_rule", "denied", "denied_no_approver", "invalid"]
+Decided = Literal[
+    "approved", "approved_by_rule", "denied", "denied_no_approver", "denied_by_mode", "invalid"
+]
 
 
 @dataclass(frozen=True, slots=True)

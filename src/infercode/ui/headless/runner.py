@@ -42,6 +42,7 @@ DECISION_WORDS = {
     "approved_by_rule": "approved in advance",
     "denied": "denied by the user",
     "denied_no_approver": "denied: no terminal to ask and not allowed in advance",
+    "denied_by_mode": "refused: plan mode is read-only",
     "invalid": "invalid call",
 }
 
