@@ -52,6 +52,8 @@ class ReplState:
     """Sends a message to the model as if typed (``/init``)."""
     last_turn: Usage = field(default_factory=Usage)
     """Tokens of the last user turn, all its requests together."""
+    last_answer: str = ""
+    """The model's last answer (the plan ``/approve`` sends when there is no checklist)."""
 
     def model_names(self) -> list[str]:
         """The server's models (``GET /models``, asked once), else the ones we know."""
