@@ -72,13 +72,14 @@ class Recorder:
 
 def make(tmp_path: Path, model: ScriptedModel, mode: ApprovalMode) -> tuple[Agent, Recorder]:
     approver = Recorder()
+    workspace = Workspace(tmp_path / "ws")  # one object, as the wiring builds it: grants shared
     agent = Agent(
         model=model,
-        tools=build_tools(Workspace(tmp_path / "ws"), Settings()),
+        tools=build_tools(workspace, Settings()),
         approver=approver,
         history=History(),
         options=AgentOptions(model="m", instructions="BASE"),
-        workspace=Workspace(tmp_path / "ws"),
+        workspace=workspace,
         approval_mode=mode,
     )
     return agent, approver
@@ -139,3 +140,28 @@ def test_switching_modes_changes_the_next_request(tmp_path: Path) -> None:
     list(agent.run_turn("second"))
     assert "PLAN MODE" in (model.requests[0].instructions or "")
     assert model.requests[1].instructions == "BASE"
+
+
+@pytest.mark.parametrize("mode", ["auto-edit", "full"])
+def test_an_outside_path_granted_for_a_read_is_still_asked_before_an_edit(
+    tmp_path: Path, mode: ApprovalMode
+) -> None:
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "outside.txt").write_text("one\n")
+    edit: dict[str, object] = {"path": "../outside.txt", "old_string": "one", "new_string": "two"}
+    model = ScriptedModel(
+        [
+            [*call("read_file", {"path": "../outside.txt"}, "r1"), *done()],
+            [*call("read_file", {"path": "../outside.txt"}, "r2"), *done()],
+            [*call("edit_file", edit, "e"), *done()],
+            [*message("ok"), *done()],
+        ]
+    )
+    agent, approver = make(tmp_path, model, mode)
+    list(agent.run_turn("go"))
+    # the path once for the first read (then granted), and the edit with its diff
+    assert [(r.kind, r.outside_workspace) for r in approver.asked] == [
+        ("read", True),
+        ("edit", True),
+    ]
+    assert (tmp_path / "outside.txt").read_text() == "two\n"

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from infercode.engine.approval import ApprovalRequest, Approver, Decision, SessionRules
@@ -339,6 +340,10 @@ class Agent:
             yield ToolDecided(call, "invalid")
             yield from self._finish_call(call, ToolResult(str(error), ok=False, summary="invalid"))
             return
+        if prepared.kind != "read" and any(Path(shown).is_absolute() for shown in prepared.paths):
+            # A path granted earlier (for a read) resolves without a question; a change there is
+            # still asked about, in every approval mode and whatever the session rules say.
+            prepared = dataclasses.replace(prepared, outside_workspace=True)
         request = ApprovalRequest(
             call=call,
             kind=prepared.kind,
