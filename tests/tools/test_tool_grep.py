@@ -209,3 +209,20 @@ def test_large_files_stream_in_blocks(tmp_path: Path, monkeypatch: pytest.Monkey
     assert grep(tmp_path, None, pattern="needle", context=2).output == whole
     assert "big.txt:9:needle 9" in whole and "big.txt-11-hay 11" in whole
     assert grep(tmp_path, None, pattern="hay 199$").output == "big.txt:199:hay 199"
+
+
+def test_a_cancelled_search_stops(tmp_path: Path, rg: str | None) -> None:
+    write(tmp_path, {f"f{i}.txt": "hit\n" for i in range(20)})
+    context = ToolContext()
+    context.cancelled.set()
+    tool = GrepTool(Workspace(tmp_path), rg=rg)
+    assert tool.prepare({"pattern": "hit"}).execute(context).summary == "no matches"
+
+
+def test_infercode_grep_python_turns_ripgrep_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infercode.tools.ripgrep import find_rg
+
+    monkeypatch.setenv("INFERCODE_GREP", "python")
+    assert find_rg() is None
+    monkeypatch.delenv("INFERCODE_GREP")
+    assert find_rg() == RG
