@@ -49,6 +49,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "infercode.store",
         "infercode.git",
         "infercode.sandbox",  # the sandbox service's type, for /sandbox
+        "infercode.tools.walk",
     ),
     "infercode.cli": ("infercode",),
     "infercode.__main__": ("infercode.cli",),

@@ -29,6 +29,7 @@ import pyte
 KEYS = {
     "enter": "\r",
     "tab": "\t",
+    "shift-tab": "\x1b[Z",
     "up": "\x1b[A",
     "down": "\x1b[B",
     "escape": "\x1b",

@@ -140,7 +140,7 @@ def test_missing_directory(tool: ReadFileTool) -> None:
 def test_directory_is_refused_with_a_hint(tool: ReadFileTool, root: Path) -> None:
     (root / "src").mkdir()
     message = error(tool, {"path": "src"})
-    assert "is a directory" in message and "ls" in message
+    assert "is a directory" in message and "glob" in message and "`src`" in message
 
 
 def test_binary_with_nul_is_refused(tool: ReadFileTool, root: Path) -> None:

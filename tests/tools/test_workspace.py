@@ -219,18 +219,18 @@ def test_atomic_write_failure_leaves_original_and_no_temp_file(
 # --- registry ----------------------------------------------------------------------------------
 
 
-def test_build_tools_registers_the_three_tools(ws: Workspace) -> None:
+def test_build_tools_registers_the_builtin_tools(ws: Workspace) -> None:
     registry = build_tools(ws, Settings(shell_timeout_s=7, tool_output_limit=500))
-    assert registry.names() == ["read_file", "edit_file", "shell"]
-    assert [spec.kind for spec in registry.specs()] == ["read", "edit", "shell"]
-    assert [spec.mutating for spec in registry.specs()] == [False, True, True]
+    assert registry.names() == ["read_file", "glob", "grep", "edit_file", "shell"]
+    assert [spec.kind for spec in registry.specs()] == ["read", "read", "read", "edit", "shell"]
+    assert [spec.mutating for spec in registry.specs()] == [False, False, False, True, True]
     api = registry.api_tools()
     assert all(entry["type"] == "function" for entry in api)
     assert [entry["name"] for entry in api] == registry.names()
     shell = registry.get("shell")
     assert shell is not None and "default 7" in shell.spec.description
     assert registry.get("nope") is None
-    assert "read_file" in registry and len(registry) == 3
+    assert "read_file" in registry and len(registry) == 5
     assert [tool.spec.name for tool in registry] == registry.names()
 
 

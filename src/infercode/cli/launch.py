@@ -24,7 +24,7 @@ def launch(args: RunArgs) -> NoReturn:
 
 
 def _launch(args: RunArgs) -> NoReturn:
-    from infercode.config.settings import check_key, parse_allow, parse_sandbox
+    from infercode.config.settings import check_key, parse_allow, parse_approval_mode, parse_sandbox
     from infercode.engine.output_schema import load_schema
     from infercode.engine.output_schema import text_format as text_format_for
     from infercode.ui.headless.runner import OUTPUT_FORMATS, HeadlessOptions
@@ -41,6 +41,7 @@ def _launch(args: RunArgs) -> NoReturn:
             base_url=args.base_url,
             allow=parse_allow(args.allow) if args.allow else None,
             yes=args.yes or None,
+            approval_mode=parse_approval_mode(args.approval_mode) if args.approval_mode else None,
             auto_commit=args.auto_commit or None,
             max_turns=args.max_turns,
             reasoning_effort=_reasoning_effort(args.reasoning_effort),

@@ -61,6 +61,13 @@ class RunArgs:
         fast=True,
     )
     yes: bool = option("--yes", "-y", help="Approve every tool call.", default=False, fast=True)
+    approval_mode: str | None = option(
+        "--approval-mode",
+        help="ask, auto-edit (reads and edits approved), plan (read-only) or full (= --yes). "
+        "[default: ask]",
+        metavar="MODE",
+        fast=True,
+    )
     auto_commit: bool = option(
         "--auto-commit",
         help="After each turn that changed files, commit exactly those files (git).",

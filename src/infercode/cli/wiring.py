@@ -14,6 +14,7 @@ from infercode.engine.events import JSON
 from infercode.engine.history import History
 from infercode.engine.instructions import build_instructions
 from infercode.engine.model import ModelClient
+from infercode.engine.modes import APPROVAL_MODES, ApprovalMode
 from infercode.engine.retry import RetryPolicy
 from infercode.errors import ConfigError
 from infercode.redact import SecretMask
@@ -25,6 +26,16 @@ if TYPE_CHECKING:
     from infercode.sandbox import Sandbox
     from infercode.store.recorder import OpenedSession, SessionRecorder
     from infercode.ui.headless.runner import HeadlessOptions
+
+
+def initial_mode(settings: Settings) -> ApprovalMode:
+    """``--yes`` is the ``full`` mode; otherwise the configured one."""
+    if settings.yes:
+        return "full"
+    for mode in APPROVAL_MODES:  # settings validated it; this narrows the type
+        if mode == settings.approval_mode:
+            return mode
+    raise ConfigError(f"unknown approval mode {settings.approval_mode!r}")
 
 
 def initial_rules(settings: Settings) -> SessionRules:
@@ -96,6 +107,7 @@ def build_agent(
         rules=initial_rules(settings),
         hooks=hooks,
         workspace=workspace,
+        approval_mode=initial_mode(settings),
         request_hook=Compactor(
             settings.context_window(),
             settings.compact_threshold,

@@ -22,6 +22,7 @@ from typing import Any
 from infercode.config.paths import config_path
 from infercode.config.settings import (
     APPROVAL_KINDS,
+    APPROVAL_MODES,
     REASONING_EFFORTS,
     SANDBOX_MODES,
     Settings,
@@ -123,6 +124,12 @@ def _prefixes(example: str, *, allow: bool) -> Parser:
     return parse
 
 
+def _approval_mode(value: object) -> object:
+    if value not in APPROVAL_MODES:
+        raise _Bad(f"one of {', '.join(APPROVAL_MODES)}")
+    return value
+
+
 def _sandbox(value: object) -> object:
     if value not in SANDBOX_MODES:
         raise _Bad(f"one of {', '.join(repr(m) for m in SANDBOX_MODES)}")
@@ -161,6 +168,7 @@ KEYS: dict[str, tuple[str, Parser]] = {
         _prefixes('["git status", "npm run test"]', allow=True),
     ),
     "deny_shell": ("deny_shell_prefixes", _prefixes('["git push", "rm -rf"]', allow=False)),
+    "approval_mode": ("approval_mode", _approval_mode),
     "max_turns": ("max_turns", _integer(1)),
     "shell_timeout_s": ("shell_timeout_s", _integer(1)),
     "shell_max_timeout_s": ("shell_max_timeout_s", _integer(1)),
@@ -296,6 +304,10 @@ TEMPLATE = """\
 # sandbox = "workspace-write"
 # sandbox_network = false              # true lets commands use the network
 # sandbox_writable = ["~/.cache/pip"]  # more paths commands may write
+
+# Approval mode: "ask", "auto-edit" (reads and edits in the workspace approved), "plan" (read-only)
+# or "full" (everything approved, like --yes). Shift-Tab or /mode changes it in the REPL.
+# approval_mode = "ask"
 
 # Limits.
 # max_turns = 50                       # model requests per prompt

@@ -16,6 +16,8 @@ APPROVAL_KINDS = ("read", "edit", "shell")
 REASONING_EFFORTS = ("low", "medium", "high")
 #: ``--sandbox`` values (the same as ``infercode.sandbox.MODES``; a test keeps them equal).
 SANDBOX_MODES = ("workspace-write", "read-only", "off")
+#: The approval modes (engine/modes.py decides what each allows).
+APPROVAL_MODES = ("ask", "auto-edit", "plan", "full")
 
 #: Context windows (tokens) of the models we know; others fall back to ``default_context_window``.
 KNOWN_CONTEXT_WINDOWS: dict[str, int] = {
@@ -56,6 +58,9 @@ class Settings:
 
     yes: bool = False
     """Approve every tool call (``--yes``)."""
+
+    approval_mode: str = "ask"
+    """``ask``, ``auto-edit``, ``plan`` (read-only) or ``full`` (``--approval-mode``)."""
 
     shell_timeout_s: int = 120
     """Default timeout for a shell command; the model may ask for up to ``shell_max_timeout_s``."""
@@ -157,6 +162,12 @@ def parse_allow(value: str) -> frozenset[str]:
 def parse_sandbox(value: str) -> str:
     if value not in SANDBOX_MODES:
         raise ConfigError(f"--sandbox {value}: use one of {', '.join(SANDBOX_MODES)}")
+    return value
+
+
+def parse_approval_mode(value: str) -> str:
+    if value not in APPROVAL_MODES:
+        raise ConfigError(f"--approval-mode {value}: use one of {', '.join(APPROVAL_MODES)}")
     return value
 
 

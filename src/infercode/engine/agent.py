@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from infercode.engine.approval import ApprovalRequest, Approver, Decision, SessionRules
@@ -26,6 +27,8 @@ from infercode.engine.events import (
     Event,
     MessageDone,
     Notice,
+    PlanStep,
+    PlanUpdated,
     ReasoningDelta,
     ReasoningDone,
     RequestStarted,
@@ -51,7 +54,16 @@ from infercode.engine.history import (
     user_message,
 )
 from infercode.engine.model import ItemDone, ModelClient, ModelRequest, ModelStream, StreamCompleted
+from infercode.engine.modes import (
+    PLAN_MODE_INSTRUCTIONS,
+    PLAN_MODE_REFUSAL,
+    ApprovalMode,
+    mode_verdict,
+    refuses_kind,
+)
 from infercode.engine.output_items import ItemNormaliser
+from infercode.engine.plan import ACKNOWLEDGED, PLAN_TOOL, last_plan, parse_plan
+from infercode.engine.plan import SPEC as PLAN_SPEC
 from infercode.engine.retry import RetryPolicy
 from infercode.engine.valid_text import loads_text
 from infercode.errors import ModelError, ToolError
@@ -154,6 +166,7 @@ class Agent:
         hooks: TurnHooks | None = None,
         request_hook: RequestHook | None = None,
         workspace: Workspace | None = None,
+        approval_mode: ApprovalMode = "ask",
     ) -> None:
         self.model = model
         self.tools = tools
@@ -164,10 +177,14 @@ class Agent:
         self.hooks: TurnHooks = hooks if hooks is not None else NoHooks()
         self.request_hook = request_hook
         self.workspace = workspace
+        #: Read it to show it; change it with ``set_approval_mode``.
+        self.approval_mode: ApprovalMode = approval_mode
         self.usage_total = Usage()
         self.last_usage = Usage()
         #: len(history) when ``last_usage`` arrived: items after it are not in its token count.
         self.usage_mark = 0
+        #: The model's current plan (explanation, steps), from its last ``update_plan`` call.
+        self.plan: tuple[str | None, tuple[PlanStep, ...]] | None = last_plan(history.items)
 
     # -- the control surface: how front-ends change a session, between turns -------------------
     # Front-ends call these and never assign the engine's fields (DESIGN.md, "Architecture").
@@ -178,6 +195,11 @@ class Agent:
         if context_window is not None and self.request_hook is not None:
             self.request_hook.set_window(context_window)
 
+    def set_approval_mode(self, mode: ApprovalMode) -> None:
+        """Decide the next calls in ``mode`` (engine/modes.py); the model learns of plan mode
+        from the instructions of the next request."""
+        self.approval_mode = mode
+
     def reset(self, items: list[JSON]) -> list[str]:
         """Replace the history (``/clear``, a resumed session, a compaction) and answer any call
         it left open; returns those calls' ids. The last response's token count no longer
@@ -185,6 +207,7 @@ class Agent:
         self.history.replace(items)
         self.last_usage = Usage()
         self.usage_mark = 0
+        self.plan = last_plan(items)
         return self.history.repair()
 
     def note(self, text: str) -> None:
@@ -210,12 +233,17 @@ class Agent:
         return ModelRequest(
             model=self.options.model,
             input=self.history.items,
-            instructions=self.options.instructions,
-            tools=self.tools.api_tools(),
+            instructions=self._instructions(),
+            tools=[*self.tools.api_tools(), PLAN_SPEC.to_api()],
             reasoning_effort=self.options.reasoning_effort,
             include_encrypted_reasoning=self.options.include_encrypted_reasoning,
             text_format=self.options.text_format,
         )
+
+    def _instructions(self) -> str | None:
+        if self.approval_mode != "plan":
+            return self.options.instructions
+        return "\n\n".join(filter(None, [self.options.instructions, PLAN_MODE_INSTRUCTIONS]))
 
     def run_turn(self, text: str) -> Generator[Event, None, None]:
         """Send ``text``; work until the model answers without calls, fails, or is stopped."""
@@ -404,6 +432,9 @@ class Agent:
             yield ToolDecided(call, "invalid")
             yield from self._finish_call(call, ToolResult(problem, ok=False, summary="invalid"))
             return
+        if call.name == PLAN_TOOL:
+            yield from self._update_plan(call)
+            return
         try:
             try:
                 prepared = self._prepare(call)
@@ -423,6 +454,10 @@ class Agent:
             yield ToolDecided(call, "invalid")
             yield from self._finish_call(call, ToolResult(str(error), ok=False, summary="invalid"))
             return
+        if prepared.kind != "read" and any(Path(shown).is_absolute() for shown in prepared.paths):
+            # A path granted earlier (for a read) resolves without a question; a change there is
+            # still asked about, in every approval mode and whatever the session rules say.
+            prepared = dataclasses.replace(prepared, outside_workspace=True)
         request = ApprovalRequest(
             call=call,
             kind=prepared.kind,
@@ -436,11 +471,16 @@ class Agent:
             call, prepared.kind, prepared.summary, prepared.detail, prepared.outside_workspace
         )
         review = self.rules.review(request)
-        if review.verdict == "deny":
+        if review.verdict == "deny":  # deny rules beat every mode, --yes included
             turn.denied += 1
             yield from self._deny(call, Decision(False, review.message, source="rule"))
             return
-        if review.verdict == "allow":
+        verdict = mode_verdict(self.approval_mode, request)
+        if verdict == "refuse":
+            yield from self._deny(call, Decision(False, PLAN_MODE_REFUSAL, source="mode"))
+            return
+        # A mode approves like --yes: never a line a deny rule may cover (review.note).
+        if review.verdict == "allow" or (verdict == "allow" and review.note is None):
             yield ToolDecided(call, "approved_by_rule")
         else:
             if review.note:
@@ -463,6 +503,19 @@ class Agent:
                 prepared = edited
         yield from self._start(turn, call, prepared)
 
+    def _update_plan(self, call: ToolCall) -> Iterator[Event]:
+        """No tool runs and nobody is asked: the plan is shown and acknowledged (engine/plan.py)."""
+        try:
+            plan = parse_plan(call.arguments)
+        except ToolError as error:
+            yield ToolDecided(call, "invalid")
+            yield from self._finish_call(call, ToolResult(str(error), ok=False, summary="invalid"))
+            return
+        changed = plan != self.plan
+        self.plan = plan
+        self.history.append(function_call_output(call.call_id, ACKNOWLEDGED))
+        yield PlanUpdated(call, plan[0], plan[1], changed)
+
     def _ask_outside(
         self, turn: _Turn, call: ToolCall, outside: OutsideWorkspace
     ) -> Generator[Event, None, bool]:
@@ -474,6 +527,9 @@ class Agent:
         summary += "; yes allows reading this file this session" if kind == "read" else ""
         request = ApprovalRequest(call, kind, summary, str(outside), outside_workspace=True)
         yield ToolRequested(call, kind, summary, str(outside), outside_workspace=True)
+        if refuses_kind(self.approval_mode, kind):
+            yield from self._deny(call, Decision(False, PLAN_MODE_REFUSAL, source="mode"))
+            return False
         decision = self.approver.decide(request)
         if not decision.allow or self.workspace is None:
             turn.denied += 1
@@ -537,6 +593,12 @@ class Agent:
         )
 
     def _deny(self, call: ToolCall, decision: Decision) -> Iterator[Event]:
+        if decision.source == "mode":
+            output = decision.message or PLAN_MODE_REFUSAL
+            yield ToolDecided(call, "denied_by_mode", decision.message)
+            result = ToolResult(output, ok=False, summary=f"refused in {self.approval_mode} mode")
+            yield from self._finish_call(call, result)
+            return
         if decision.source == "rule":
             output = decision.message or "Not run: a deny rule refuses it."
             yield ToolDecided(call, "denied_by_rule", decision.message)

@@ -59,7 +59,7 @@ class Decision:
     message: str | None = None
     remember: Rule | None = None
     edited_command: str | None = None
-    source: Literal["user", "no_approver", "rule"] = "user"
+    source: Literal["user", "no_approver", "rule", "mode"] = "user"
 
 
 class Approver(Protocol):

@@ -81,7 +81,13 @@ class ToolRequested:
 
 
 Decided = Literal[
-    "approved", "approved_by_rule", "denied", "denied_by_rule", "denied_no_approver", "invalid"
+    "approved",
+    "approved_by_rule",
+    "denied",
+    "denied_by_rule",
+    "denied_no_approver",
+    "denied_by_mode",
+    "invalid",
 ]
 
 
@@ -161,6 +167,25 @@ class Compacted:
     after_tokens: int
 
 
+PlanStatus = Literal["pending", "in_progress", "completed"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    step: str
+    status: PlanStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PlanUpdated:
+    """The model sent its plan (``update_plan``). ``changed``: it differs from the last one."""
+
+    call: ToolCall
+    explanation: str | None
+    steps: tuple[PlanStep, ...]
+    changed: bool = True
+
+
 TurnStatus = Literal["done", "failed", "interrupted", "max_turns"]
 
 
@@ -193,4 +218,5 @@ Event = (
     | TurnFinished
     | Compacted
     | Retrying
+    | PlanUpdated
 )

@@ -15,7 +15,8 @@ from typing import Literal, Protocol
 from infercode.engine.events import JSON
 from infercode.errors import ToolError
 
-ToolKind = Literal["read", "edit", "shell"]
+#: ``plan`` is the engine's own ``update_plan`` (engine/plan.py): never asked about, never run.
+ToolKind = Literal["read", "edit", "shell", "plan"]
 
 
 @dataclass(frozen=True, slots=True)

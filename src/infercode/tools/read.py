@@ -39,7 +39,7 @@ SPEC = ToolSpec(
         "(line number, a tab, then the line); the numbers are not part of the file. Reads up to "
         f"{DEFAULT_LIMIT} lines from `offset`; for longer files the output ends with the offset to "
         "read on from. Lines longer than 2000 characters are cut. Directories and binary files are "
-        "refused: list directories with the shell tool (`ls`)."
+        "refused: list directories with the glob tool."
     ),
     parameters={
         "type": "object",
@@ -119,8 +119,8 @@ def check_text_file(workspace: Workspace, path: Path) -> int:
         raise ToolError(f"Cannot access {shown}: {exc.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
         raise ToolError(
-            f"{shown} is a directory, not a file. To see what it contains, use the shell tool, "
-            f"e.g. `ls -la {shown}`."
+            f"{shown} is a directory, not a file. To see what it contains, use the glob tool, "
+            f"e.g. pattern `*` with path `{shown}`."
         )
     if not stat.S_ISREG(info.st_mode):
         # A FIFO or device would block or never end.

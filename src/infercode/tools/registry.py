@@ -63,18 +63,23 @@ class ToolRegistry:
 def build_tools(
     workspace: Workspace, settings: Settings, sandbox: Sandbox | None = None
 ) -> ToolRegistry:
-    """read_file, edit_file and shell, configured from ``settings``; shell commands run in
-    ``sandbox`` when one is given."""
+    """read_file, glob, grep, edit_file and shell, configured from ``settings``; shell commands
+    run in ``sandbox`` when one is given."""
     # Imported here so that importing ``infercode.tools.base`` (as the engine and history do)
     # does not pull in subprocess, selectors and difflib.
     from infercode.tools.child_env import ChildEnv
     from infercode.tools.edit import EditFileTool
+    from infercode.tools.glob import GlobTool
+    from infercode.tools.grep import GrepTool
     from infercode.tools.read import ReadFileTool
+    from infercode.tools.ripgrep import find_rg
     from infercode.tools.shell import ShellTool
 
     return ToolRegistry(
         [
             ReadFileTool(workspace, max_chars=settings.output_limit("read_file")),
+            GlobTool(workspace),
+            GrepTool(workspace, max_chars=settings.output_limit("grep"), rg=find_rg()),
             EditFileTool(workspace, max_chars=settings.output_limit("edit_file")),
             ShellTool(
                 workspace,

@@ -66,7 +66,14 @@ def test_read_edit_shell_session_with_yes(server: ResponsesServer, workspace: Pa
     body = server.requests[3].body
     assert body is not None
     assert body["store"] is False and "include" not in body
-    assert [t["name"] for t in body["tools"]] == ["read_file", "edit_file", "shell"]
+    assert [t["name"] for t in body["tools"]] == [
+        "read_file",
+        "glob",
+        "grep",
+        "edit_file",
+        "shell",
+        "update_plan",
+    ]
     kinds = [i["type"] for i in body["input"]]
     assert kinds == [
         "message",

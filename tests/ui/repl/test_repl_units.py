@@ -78,6 +78,8 @@ def test_toolbar_text() -> None:
     assert format_tokens(160_000) == "160k"
     text = toolbar_text("MiniMax-M2.5", Path("/srv/app"), "main", 16_000, 160_000)
     assert text == " MiniMax-M2.5 · 16k / 160k tokens (10%) · /srv/app (main) "
+    text = toolbar_text("m", Path("/srv/app"), None, 0, 1000, "plan")
+    assert text == " plan mode (shift+tab) · m · 0 / 1k tokens (0%) · /srv/app "
 
 
 def test_shell_output_keeps_head_and_tail_only() -> None:

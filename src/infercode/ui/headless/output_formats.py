@@ -19,6 +19,7 @@ from infercode.engine.events import (
     Event,
     MessageDone,
     Notice,
+    PlanUpdated,
     ReasoningDelta,
     ReasoningDone,
     RequestStarted,
@@ -110,6 +111,14 @@ def event_record(event: Event) -> JSON | None:
             "delay_ms": round(event.delay_s * 1000),
             "reason": event.reason,
             "message": event.text(),
+        }
+    if isinstance(event, PlanUpdated):
+        return {
+            "type": "plan",
+            "call_id": event.call.call_id,
+            "explanation": event.explanation,
+            "plan": [{"step": step.step, "status": step.status} for step in event.steps],
+            "changed": event.changed,
         }
     if isinstance(event, Compacted):
         return {

@@ -15,6 +15,7 @@ from infercode.engine.events import (
     Event,
     MessageDone,
     Notice,
+    PlanUpdated,
     ReasoningDelta,
     ReasoningDone,
     Retrying,
@@ -25,6 +26,7 @@ from infercode.engine.events import (
     TurnFinished,
 )
 from infercode.engine.output_schema import check_answer
+from infercode.engine.plan import plan_markdown
 from infercode.redact import SecretMask
 from infercode.ui.drive import drive
 from infercode.ui.exit_signals import CaughtSignal, catch_exit_signals
@@ -47,6 +49,7 @@ DECISION_WORDS = {
     "denied": "denied by the user",
     "denied_by_rule": "refused by a deny_shell rule",
     "denied_no_approver": "denied: no terminal to ask and not allowed in advance",
+    "denied_by_mode": "refused: plan mode is read-only",
     "invalid": "invalid call",
 }
 
@@ -103,6 +106,10 @@ class ProgressPrinter:
             self._write(event.text())
         elif isinstance(event, Compacted):
             self._write(compacted_text(event))
+        elif isinstance(event, PlanUpdated) and event.changed:
+            self._write("plan:")
+            for line in plan_markdown(event.explanation, event.steps).splitlines():
+                self._write(f"  {line}" if line else "")
 
     def _write(self, line: str) -> None:
         # Every progress line passes the terminal choke point: it carries model and tool text.

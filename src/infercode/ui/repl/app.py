@@ -35,6 +35,7 @@ from infercode.private_paths import private_dir, private_file, reason
 from infercode.ui.drive import drive
 from infercode.ui.exit_signals import Terminated, catch_exit_signals
 from infercode.ui.repl.commands.builtin import default_commands
+from infercode.ui.repl.commands.modes import cycle_mode
 from infercode.ui.repl.commands.registry import ExitRepl, ReplState, parse_command
 from infercode.ui.repl.completion import FileIndex, ReplCompleter, expand_attachments
 from infercode.ui.repl.confirm import ConfirmApprover
@@ -85,9 +86,16 @@ def quiet_input() -> Iterator[None]:
             termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
-def key_bindings() -> KeyBindings:
+def key_bindings(cycle_mode: Callable[[], object] | None = None) -> KeyBindings:
     bindings = KeyBindings()
     default_focused = has_focus(DEFAULT_BUFFER)
+
+    if cycle_mode is not None:
+
+        @bindings.add("s-tab", filter=default_focused)
+        def _cycle_mode(event: KeyPressEvent) -> None:
+            cycle_mode()  # the bottom toolbar, redrawn now, shows the new mode
+            event.app.invalidate()
 
     @bindings.add("c-c", filter=default_focused)
     def _interrupt(event: KeyPressEvent) -> None:
@@ -159,6 +167,7 @@ class Repl:
             self.branch.get(),
             state.context_used(),
             state.settings.context_window(),
+            state.agent.approval_mode,
         )
 
     def _session(self, notes: list[str]) -> PromptSession[str]:
@@ -167,7 +176,7 @@ class Repl:
             completer=ReplCompleter(self.state.commands, self.state, self.files),
             complete_while_typing=True,
             complete_in_thread=True,
-            key_bindings=key_bindings(),
+            key_bindings=key_bindings(lambda: cycle_mode(self.state)),
             bottom_toolbar=self.toolbar,
             multiline=False,
             prompt_continuation="  ",
@@ -314,6 +323,7 @@ class Repl:
                 finished = drive(turn, self.view)
                 self.state.last_turn = finished.usage
                 self.state.last_failed = finished.status == "failed"
+                self.state.last_answer = finished.final_text
             except Exception:
                 # A bug in a renderer must not end the session; the engine kept history valid.
                 self.console.print_exception(max_frames=8)

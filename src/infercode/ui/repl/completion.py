@@ -1,7 +1,8 @@
 """Completion of /commands (and their arguments) and @paths; attaching the files a message names.
 
-Workspace files are listed by a capped walk that skips ``.git`` and whatever ``.gitignore`` files
-(and ``.git/info/exclude``) ignore, so completion stays fast in a big repository.
+Workspace files are listed by a capped walk (``tools.walk``, shared with the search tools) that
+skips ``.git`` and whatever ``.gitignore`` files (and ``.git/info/exclude``) ignore, so completion
+stays fast in a big repository.
 """
 
 from __future__ import annotations
@@ -10,18 +11,14 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
+from infercode.tools import walk
 from infercode.ui.repl.commands.registry import CommandRegistry, ReplState
 from infercode.ui.terminal_text import safe_line
-
-if TYPE_CHECKING:
-    import pathspec
 
 MAX_FILES = 20_000
 INDEX_TTL_S = 10.0
@@ -33,54 +30,9 @@ _MENTION = re.compile(r"(?:^|(?<=[\s(\[{\"']))@([^\s\"'`]+)")
 _TRAILING = ".,;:!?)]}"
 
 
-@dataclass(frozen=True)
-class _Ignore:
-    base: str  # directory of the ignore file, relative to the root ("" for the root)
-    spec: pathspec.GitIgnoreSpec
-
-    def ignores(self, rel: str, is_dir: bool) -> bool:
-        if self.base:
-            if not rel.startswith(self.base + "/"):
-                return False
-            rel = rel[len(self.base) + 1 :]
-        return self.spec.match_file(rel + "/" if is_dir else rel)
-
-
-def _load_ignore(path: Path, base: str) -> _Ignore | None:
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    import pathspec  # lazily: the file index is built on the first @path completion
-
-    return _Ignore(base, pathspec.GitIgnoreSpec.from_lines(lines))
-
-
 def walk_files(root: Path, limit: int = MAX_FILES) -> list[str]:
     """Workspace files as relative POSIX paths, gitignore applied, at most ``limit``."""
-    ignores: list[_Ignore] = []
-    exclude = _load_ignore(root / ".git" / "info" / "exclude", "")
-    if exclude is not None:
-        ignores.append(exclude)
-    found: list[str] = []
-    for current, dirs, files in os.walk(root):
-        rel_dir = os.path.relpath(current, root).replace(os.sep, "/")
-        rel_dir = "" if rel_dir == "." else rel_dir
-        if ".gitignore" in files:
-            loaded = _load_ignore(Path(current) / ".gitignore", rel_dir)
-            if loaded is not None:
-                ignores.append(loaded)
-        prefix = rel_dir + "/" if rel_dir else ""
-        dirs[:] = sorted(
-            d for d in dirs if d != ".git" and not any(i.ignores(prefix + d, True) for i in ignores)
-        )
-        for name in sorted(files):
-            rel = prefix + name
-            if not any(i.ignores(rel, False) for i in ignores):
-                found.append(rel)
-                if len(found) >= limit:
-                    return found
-    return found
+    return walk.walk_files(root, limit)
 
 
 class FileIndex:

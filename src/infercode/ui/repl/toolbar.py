@@ -45,10 +45,13 @@ def compact_path(path: Path, limit: int = 40) -> str:
     return "…/" + "/".join(path.parts[-2:])
 
 
-def toolbar_text(model: str, root: Path, branch: str | None, used: int, window: int) -> str:
+def toolbar_text(
+    model: str, root: Path, branch: str | None, used: int, window: int, mode: str | None = None
+) -> str:
     # The workspace goes last: when the terminal is narrow, it is what gets cut.
     where = compact_path(root) + (f" ({branch})" if branch else "")
     share = f" ({100 * used / window:.0f}%)" if window else ""
     tokens = f"{format_tokens(used)} / {format_tokens(window)} tokens{share}"
+    shown_mode = f"{mode} mode (shift+tab) · " if mode else ""
     # A directory or branch name can carry control characters: through the choke point.
-    return safe_line(f" {model} · {tokens} · {where} ")
+    return safe_line(f" {shown_mode}{model} · {tokens} · {where} ")

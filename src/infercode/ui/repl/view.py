@@ -25,6 +25,7 @@ from infercode.engine.events import (
     Event,
     MessageDone,
     Notice,
+    PlanUpdated,
     ReasoningDelta,
     ReasoningDone,
     RequestStarted,
@@ -37,6 +38,7 @@ from infercode.engine.events import (
     ToolStarted,
     TurnFinished,
 )
+from infercode.ui.repl.plan_view import plan_lines
 from infercode.ui.repl.render import (
     Line,
     Lines,
@@ -292,6 +294,9 @@ class TurnView:
             self._on_retrying(event)
         elif isinstance(event, TurnFinished):
             self._on_turn_finished(event)
+        elif isinstance(event, PlanUpdated) and event.changed:
+            self.pause()
+            self._print("plan", *plan_lines(event.explanation, event.steps))
 
     def _on_retrying(self, event: Retrying) -> None:
         """The attempt's text is not the answer: drop it from the live area; say so if part of

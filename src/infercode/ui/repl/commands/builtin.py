@@ -7,6 +7,7 @@ from rich.text import Text
 
 from infercode.formatting import format_tokens
 from infercode.ui.repl.commands.checkpoint import add_git_commands
+from infercode.ui.repl.commands.modes import add_mode_commands
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ExitRepl, ReplState
 from infercode.ui.repl.commands.sandbox import add_sandbox_command
 from infercode.ui.repl.commands.session import add_session_commands
@@ -14,6 +15,7 @@ from infercode.ui.terminal_text import safe_line, safe_text
 
 KEYS_HELP = """\
 Enter sends · Alt-Enter or Ctrl-J: new line · Up/Down: history · Ctrl-R: search history
+Shift-Tab cycles the approval mode: ask, auto-edit, plan (shown in the bottom line)
 Tab completes /commands and @paths · @path attaches a workspace file to your message
 Ctrl-C stops the reply or the running command; at a question it denies and stops the turn
 Ctrl-C on an empty prompt twice (within 2 s) or Ctrl-D leaves"""
@@ -136,4 +138,5 @@ def default_commands() -> CommandRegistry:
     add_session_commands(registry)
     add_git_commands(registry)
     add_sandbox_command(registry)
+    add_mode_commands(registry)
     return registry

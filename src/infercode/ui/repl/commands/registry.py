@@ -59,6 +59,8 @@ class ReplState:
     """Tokens of the last user turn, all its requests together."""
     sandbox: Sandbox | None = None
     """Where shell commands run (``/sandbox`` shows and changes it)."""
+    last_answer: str = ""
+    """The model's last answer (the plan ``/approve`` sends when there is no checklist)."""
 
     def model_names(self) -> list[str]:
         """The server's models (``GET /models``, asked once), else the ones we know."""
