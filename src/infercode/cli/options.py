@@ -107,6 +107,12 @@ class RunArgs:
     last_message_file: Path | None = option(
         "-o", "--output-last-message", help="Also write the answer here.", metavar="FILE"
     )
+    trust_project_mcp: bool = option(
+        "--trust-project-mcp",
+        help="Headless: start the MCP servers of the project's .mcp.json without asking.",
+        default=False,
+        fast=True,
+    )
 
 
 def specs() -> list[tuple[str, CliSpec, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,13 +21,18 @@ from infercode.tools.workspace import Workspace
 from infercode.ui.services import SessionServices
 
 if TYPE_CHECKING:
+    from infercode.config.mcp import McpServer
     from infercode.store.recorder import OpenedSession, SessionRecorder
     from infercode.ui.headless.runner import HeadlessOptions
 
 
 def initial_rules(settings: Settings) -> SessionRules:
-    kinds = {"read", "edit", "shell"} if settings.yes else set(settings.allow)
-    return SessionRules(kinds=kinds, shell_prefixes=set(settings.allow_shell_prefixes))
+    kinds = {"read", "edit", "shell", "mcp"} if settings.yes else set(settings.allow)
+    return SessionRules(
+        kinds=kinds,
+        shell_prefixes=set(settings.allow_shell_prefixes),
+        mcp_tools=set(settings.allow_mcp),
+    )
 
 
 def build_agent(
@@ -93,8 +99,13 @@ def build_session(
     model: ModelClient | None = None,
     text_format: JSON | None = None,
     warm_up: bool = True,
+    mcp_servers: list[McpServer] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> SessionServices:
-    """The engine and the services a front-end uses beside it (checkpoints, the recorder)."""
+    """The engine and the services a front-end uses beside it (checkpoints, the recorder).
+
+    MCP servers are not started here: headless starts them and waits; the REPL once its prompt
+    is drawn (``warm_up``). ``warn`` gets their warnings; by default they wait in ``warnings``."""
     from infercode.git.turn_hooks import CheckpointHooks
     from infercode.store.session_files import state_dir
 
@@ -112,13 +123,28 @@ def build_session(
         text_format=text_format,
         session=recorder,
     )
-    return SessionServices(
+    services = SessionServices(
         agent,
         checkpoints=hooks.checkpoints,
         recorder=recorder,
         notes=opened.notes if opened is not None else [],
         warm_up=hooks.start_warm_up,
     )
+    if mcp_servers:
+        from infercode.cli.mcp_setup import start_mcp
+
+        manager = start_mcp(
+            settings, root, agent.tools, mcp_servers, warn or services.warnings.append
+        )
+        if manager is not None:
+            services.mcp = manager
+
+            def warm_up_all() -> None:
+                manager.start()
+                hooks.start_warm_up()
+
+            services.warm_up = warm_up_all
+    return services
 
 
 def run_repl(
@@ -135,9 +161,12 @@ def run_repl(
     # Recorded from the first message on; nothing is written if the user leaves before.
     opened = open_session_or_warn(settings, root, resume, lazy=True)
     lazy = LazyModel(settings)
+    servers = _mcp_servers(settings, root, trust_all=False, interactive=True)
 
     def build(approver: Approver) -> SessionServices:
-        services = build_session(settings, root, approver, opened, model=lazy, warm_up=False)
+        services = build_session(
+            settings, root, approver, opened, model=lazy, warm_up=False, mcp_servers=servers
+        )
         services.list_models = lazy.list_models
         services.start_client = lazy.start
         return services
@@ -161,6 +190,7 @@ def run_headless(
     *,
     text_format: JSON | None = None,
     resume: Path | None = None,
+    trust_project_mcp: bool = False,
 ) -> int:
     from dataclasses import replace
 
@@ -172,7 +202,19 @@ def run_headless(
     except ConfigError as error:
         sys.stderr.write(f"infercode: error: {error}\n")
         return 2
-    services = build_session(settings, root, headless_approver(), opened, text_format=text_format)
+    servers = _mcp_servers(settings, root, trust_all=trust_project_mcp, interactive=False)
+    services = build_session(
+        settings,
+        root,
+        headless_approver(),
+        opened,
+        text_format=text_format,
+        mcp_servers=servers,
+        warn=_stderr_line,
+    )
+    if services.mcp is not None:  # the first request waits for them (or their startup timeout)
+        services.mcp.start()
+        services.mcp.wait_ready()
     session = services.recorder
     if not options.quiet:
         where = f" · session {session.id}" if session is not None and session.id else ""
@@ -186,3 +228,22 @@ def run_headless(
     finally:
         if session is not None:
             session.close()
+
+
+def _stderr_line(text: str) -> None:
+    sys.stderr.write(text.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def _mcp_servers(
+    settings: Settings, root: Path, *, trust_all: bool, interactive: bool
+) -> list[McpServer]:
+    """The MCP servers to start: nothing is imported when no server is configured anywhere."""
+    from infercode.config.mcp import PROJECT_FILE
+
+    if not settings.mcp_servers and not (root / PROJECT_FILE).exists():
+        return []
+    from infercode.cli.mcp_setup import ask_on_terminal, choose_servers
+
+    ask = ask_on_terminal if interactive and sys.stdin.isatty() else None
+    return choose_servers(settings, root, trust_all=trust_all, ask=ask, warn=_stderr_line)

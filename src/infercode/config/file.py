@@ -117,6 +117,15 @@ def _prefixes(value: object) -> object:
     return tuple(" ".join(p.split()) for p in value)
 
 
+def _mcp_patterns(value: object) -> object:
+    from infercode.config.mcp import parse_patterns
+
+    try:
+        return parse_patterns(value)
+    except ValueError as error:
+        raise _Bad(str(error)) from None
+
+
 def _int_table(what: str, minimum: int) -> Parser:
     def parse(value: object) -> object:
         ok = isinstance(value, dict) and all(
@@ -149,9 +158,10 @@ KEYS: dict[str, tuple[str, Parser]] = {
     "default_context_window": ("default_context_window", _integer(1000)),
     "request_timeout_s": ("request_timeout_s", _number(0.0, 86400.0)),
     "max_retries": ("max_retries", _integer(0)),
+    "allow_mcp": ("allow_mcp", _mcp_patterns),
 }
 #: Tables merged into the defaults instead of replacing them.
-MERGED = ("context_windows", "tool_output_limits")
+MERGED = ("context_windows", "tool_output_limits", "mcp_servers")
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -175,6 +185,11 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str = "") -> dict[
     """Settings overrides from one table (the top level or a profile), every value checked."""
     out: dict[str, object] = {}
     for key, value in table.items():
+        if key == "mcp_servers":  # nested tables: errors name the server and its key
+            from infercode.config.mcp import parse_servers
+
+            out["mcp_servers"] = parse_servers(value, path, prefix)
+            continue
         if key not in KEYS:
             raise ConfigError(f"{path}: unknown key '{prefix}{key}'{_suggestion(key)}")
         field_name, parse = KEYS[key]
@@ -187,7 +202,7 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str = "") -> dict[
 
 
 def _suggestion(key: str) -> str:
-    close = difflib.get_close_matches(key, [*KEYS, "profiles"], n=1)
+    close = difflib.get_close_matches(key, [*KEYS, "profiles", "mcp_servers"], n=1)
     if close:
         return f" (did you mean '{close[0]}'?)"
     return f"; known keys: {', '.join(KEYS)}, [profiles.NAME]"

@@ -316,9 +316,17 @@ class Agent:
             detail=prepared.detail,
             outside_workspace=prepared.outside_workspace,
             shell_command=prepared.shell_command,
+            mcp_server=prepared.mcp_server,
+            mcp_tool=prepared.mcp_tool,
         )
         yield ToolRequested(
-            call, prepared.kind, prepared.summary, prepared.detail, prepared.outside_workspace
+            call,
+            prepared.kind,
+            prepared.summary,
+            prepared.detail,
+            prepared.outside_workspace,
+            server=prepared.mcp_server,
+            tool=prepared.mcp_tool,
         )
         if self.rules.allows(request):
             yield ToolDecided(call, "approved_by_rule")

@@ -6,6 +6,7 @@ The engine asks ``SessionRules`` first (kinds and shell prefixes approved in adv
 
 from __future__ import annotations
 
+import fnmatch
 import shlex
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -64,6 +65,8 @@ class ApprovalRequest:
     detail: str
     outside_workspace: bool = False
     shell_command: str | None = None
+    mcp_server: str | None = None
+    mcp_tool: str | None = None
 
     @property
     def shell_prefix(self) -> str | None:
@@ -72,12 +75,16 @@ class ApprovalRequest:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A session-wide approval: a whole kind (``read``, ``edit``) or a shell prefix."""
+    """A session-wide approval: a whole kind (``read``, ``edit``), a shell prefix, or one MCP
+    tool (``mcp_tool`` is ``server.tool``; ``allow_mcp`` may glob the tool: ``server.*``)."""
 
     kind: str
     shell_prefix: str | None = None
+    mcp_tool: str | None = None
 
     def describe(self) -> str:
+        if self.kind == "mcp" and self.mcp_tool:
+            return f"MCP tool {self.mcp_tool}"
         if self.kind == "shell" and self.shell_prefix:
             return f"shell commands starting with '{self.shell_prefix}'"
         return {"read": "all file reads", "edit": "all file edits"}.get(self.kind, self.kind)
@@ -123,9 +130,13 @@ class SessionRules:
 
     kinds: set[str] = field(default_factory=set)
     shell_prefixes: set[str] = field(default_factory=set)
+    mcp_tools: set[str] = field(default_factory=set)
 
     def add(self, rule: Rule) -> None:
-        if rule.kind == "shell" and rule.shell_prefix:
+        if rule.kind == "mcp":
+            if rule.mcp_tool:  # never a blanket "all MCP tools" from an answer
+                self.mcp_tools.add(rule.mcp_tool)
+        elif rule.kind == "shell" and rule.shell_prefix:
             self.shell_prefixes.add(rule.shell_prefix)
         elif rule.kind != "shell":
             self.kinds.add(rule.kind)  # a blanket "all shell" only ever comes from --allow/--yes
@@ -135,6 +146,11 @@ class SessionRules:
             return False  # a path outside the workspace is always asked about, one by one
         if request.kind in self.kinds:
             return True
+        if request.kind == "mcp" and request.mcp_server and request.mcp_tool is not None:
+            return any(
+                server == request.mcp_server and fnmatch.fnmatchcase(request.mcp_tool, tool)
+                for server, _, tool in (p.partition(".") for p in self.mcp_tools)
+            )
         if request.kind == "shell" and request.shell_command is not None:
             prefix = shell_prefix(request.shell_command)
             return prefix is not None and prefix in self.shell_prefixes
@@ -156,6 +172,8 @@ class DenyAll:
                 source="no_approver",
             )
         flag = f"--allow {request.kind}" if request.kind != "shell" else "--allow shell"
+        if request.kind == "mcp":
+            flag = f'allow_mcp = ["{request.mcp_server}.{request.mcp_tool}"] in config.toml'
         return Decision(
             allow=False,
             message=(

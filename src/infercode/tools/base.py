@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 from infercode.engine.events import JSON
 from infercode.errors import ToolError
 
-ToolKind = Literal["read", "edit", "shell"]
+ToolKind = Literal["read", "edit", "shell", "mcp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,8 @@ class PreparedCall:
     """A validated call, ready to be shown to the approver and then run.
 
     ``summary`` is one line ("read src/app.py lines 1-2000"); ``detail`` the preview (a unified
-    diff, a command and its directory). ``shell_command`` is set for shell calls (rules match it).
+    diff, a command and its directory). ``shell_command`` is set for shell calls (rules match it);
+    ``mcp_server`` and ``mcp_tool`` for MCP calls (so are ``allow_mcp`` rules).
     """
 
     kind: ToolKind
@@ -67,6 +68,8 @@ class PreparedCall:
     outside_workspace: bool = False
     shell_command: str | None = None
     paths: tuple[str, ...] = ()
+    mcp_server: str | None = None
+    mcp_tool: str | None = None
 
 
 class Tool(Protocol):

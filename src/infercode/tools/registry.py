@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 from infercode.config.settings import Settings
 from infercode.engine.events import JSON
@@ -10,19 +11,40 @@ from infercode.tools.base import Tool, ToolSpec
 from infercode.tools.workspace import Workspace
 
 
+class ToolSource(Protocol):
+    """Tools that come and go during a session (MCP servers'), after the built-in ones."""
+
+    def tools(self) -> list[Tool]: ...
+
+
 class ToolRegistry:
     """Tools by name, in the order they were added (the order the model sees them in)."""
 
     def __init__(self, tools: Iterable[Tool] = ()) -> None:
-        self._tools: dict[str, Tool] = {}
+        self._own: dict[str, Tool] = {}
+        self._sources: list[ToolSource] = []
         for tool in tools:
             self.add(tool)
 
+    @property
+    def _tools(self) -> dict[str, Tool]:
+        if not self._sources:
+            return self._own
+        merged = dict(self._own)
+        for source in self._sources:
+            for tool in source.tools():
+                merged.setdefault(tool.spec.name, tool)
+        return merged
+
+    def attach(self, source: ToolSource) -> None:
+        """Offer ``source``'s tools too, as they are at each request."""
+        self._sources.append(source)
+
     def add(self, tool: Tool) -> None:
         name = tool.spec.name
-        if name in self._tools:
+        if name in self._own:
             raise ValueError(f"a tool named {name!r} is already registered")
-        self._tools[name] = tool
+        self._own[name] = tool
 
     def get(self, name: str) -> Tool | None:
         return self._tools.get(name)

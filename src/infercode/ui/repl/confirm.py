@@ -25,7 +25,12 @@ from infercode.engine.approval import ApprovalRequest, Decision, Rule
 from infercode.ui.headless.tty_approver import always_rule
 from infercode.ui.repl.render import colored_diff
 
-QUESTIONS = {"read": "Read it?", "edit": "Apply this edit?", "shell": "Run this command?"}
+QUESTIONS = {
+    "read": "Read it?",
+    "edit": "Apply this edit?",
+    "shell": "Run this command?",
+    "mcp": "Call this MCP tool?",
+}
 STYLE = Style.from_dict(
     {"question": "bold", "key": "bold", "answer": "bold", "dim": "#888888", "warn": "bold #ff5f5f"}
 )
@@ -144,6 +149,9 @@ class ConfirmApprover:
                 self.console.print(Text(f"  {command}", "bold"), highlight=False, soft_wrap=True)
             if where:
                 self.console.print(Text(f"  {where}", style="dim"), highlight=False)
+        elif request.kind == "mcp":  # server, tool and the whole arguments
+            for text in request.detail.splitlines():
+                self.console.print(Text(f"  {text}", "dim"), highlight=False, soft_wrap=True)
         elif request.outside_workspace and request.detail:
             self.console.print(Text(f"  {request.detail}", style="bold red"), highlight=False)
 
