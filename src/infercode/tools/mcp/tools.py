@@ -54,11 +54,9 @@ class McpTool:
             text, ok = self.manager.call(server, tool, dict(args), context.cancelled)
             if text == INTERRUPTED:
                 return ToolResult(text, ok=False, summary="interrupted")
-            return ToolResult(
-                cap_middle(text, self.output_limit),
-                ok=ok,
-                summary=("ok" if ok else "failed") + f" · {len(text)} chars",
-            )
+            # "error": front-ends show a failure's first line (the server's message)
+            summary = f"ok · {len(text)} chars" if ok else "error"
+            return ToolResult(cap_middle(text, self.output_limit), ok=ok, summary=summary)
 
         return PreparedCall(
             kind="mcp",

@@ -130,6 +130,7 @@ class Repl:
             recorder=self.services.recorder,
             checkpoints=self.services.checkpoints,
             send=self._send,
+            mcp=self.services.mcp,
         )
         self.branch = BranchCache(root)
         self.files = FileIndex(root)
@@ -223,8 +224,15 @@ class Repl:
         self.console.print(Text("(Ctrl-C again within 2 s, or Ctrl-D, to leave)", style="dim"))
         return False
 
+    def _show_warnings(self) -> None:
+        """Warnings that came in the background (an MCP server failed), at the next chance."""
+        warnings = self.services.warnings
+        while warnings:
+            self.console.print(Text(f"  ⚠ {warnings.pop(0)}", style="yellow"), highlight=False)
+
     def _handle(self, text: str) -> None:
         """One line of input: a command, or a message for the model. Ctrl-C ends it quietly."""
+        self._show_warnings()
         try:
             if not text.strip():
                 return
@@ -261,6 +269,7 @@ class Repl:
                 self.console.print_exception(max_frames=8)
             finally:
                 self.view.close()
+        self._show_warnings()
         self.console.print()
 
 

@@ -7,6 +7,7 @@ from rich.text import Text
 
 from infercode.formatting import format_tokens
 from infercode.ui.repl.commands.checkpoint import add_git_commands
+from infercode.ui.repl.commands.mcp import add_mcp_commands
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ExitRepl, ReplState
 from infercode.ui.repl.commands.session import add_session_commands
 
@@ -122,4 +123,5 @@ def default_commands() -> CommandRegistry:
     registry.add(Command("exit", "leave infercode (also Ctrl-D)", _exit, aliases=("quit",)))
     add_session_commands(registry)
     add_git_commands(registry)
+    add_mcp_commands(registry)
     return registry

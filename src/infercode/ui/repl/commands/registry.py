@@ -22,6 +22,7 @@ from infercode.errors import InfercodeError
 if TYPE_CHECKING:
     from infercode.git.checkpoints import Checkpoints
     from infercode.store.recorder import SessionRecorder
+    from infercode.ui.services import McpControl
 
 
 class ExitRepl(Exception):
@@ -52,6 +53,8 @@ class ReplState:
     """Sends a message to the model as if typed (``/init``)."""
     last_turn: Usage = field(default_factory=Usage)
     """Tokens of the last user turn, all its requests together."""
+    mcp: McpControl | None = None
+    """The MCP servers behind ``/mcp``; None when none is configured."""
 
     def model_names(self) -> list[str]:
         """The server's models (``GET /models``, asked once), else the ones we know."""

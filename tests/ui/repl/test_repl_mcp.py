@@ -1,0 +1,71 @@
+"""MCP in the REPL: the prompt comes at once, ``/mcp`` shows the servers, the question shows
+server, tool and arguments, and "always" covers that one tool only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.support.pty import Terminal, start_repl
+from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
+from tests.tools.mcp.support import PYTHON, fake_server_args, server_table, write_config
+
+
+def outputs(body: dict[str, Any] | None) -> list[str]:
+    assert body is not None
+    return [str(i["output"]) for i in body["input"] if i.get("type") == "function_call_output"]
+
+
+def wait_ready(term: Terminal) -> None:
+    for _ in range(60):
+        term.send_line("/mcp")
+        term.wait_prompt()
+        if "ready with 5 tools" in term.history_text():
+            return
+        term.pump(0.5)
+    raise AssertionError(term.text())
+
+
+def test_mcp_servers_in_the_repl(
+    server: ResponsesServer, tmp_path: Path, isolated_home: Path
+) -> None:
+    write_config(
+        isolated_home,
+        server_table("fake", PYTHON, fake_server_args())
+        + server_table("broken", PYTHON, ["-c", "raise SystemExit('cannot start')"]),
+    )
+    server.enqueue(
+        call_reply(FunctionCall("mcp__fake__shout", {"text": "hi"}, "call_1")),
+        call_reply(FunctionCall("mcp__fake__shout", {"text": "again"}, "call_2")),
+        call_reply(FunctionCall("mcp__fake__env_names", {}, "call_3")),
+        text_reply("Done shouting."),
+    )
+    term, _ = start_repl(server.url, tmp_path)
+    with term:
+        term.wait_prompt()
+        wait_ready(term)
+        screen = term.history_text()
+        assert "shout, broken, die, nap, env_names" in screen
+        assert "broken  failed: Connection closed; its stderr said: cannot start" in screen
+        assert term.count("⚠ MCP server 'broken' failed to start") == 1  # one warning line
+        term.send_line("shout hi")
+        term.wait_for("Call this MCP tool?")
+        screen = term.text()
+        assert "MCP server 'fake', tool 'shout'" in screen and '"text": "hi"' in screen
+        assert "a always: MCP tool fake.shout" in screen
+        term.type("a")
+        term.wait_for("Call this MCP tool?  y yes  n no (+ message)  a always: MCP tool fake.env")
+        assert term.count("Call this MCP tool?") == 2  # the second shout was not asked about
+        term.type("n")
+        term.wait_for("Message to the model")
+        term.press("enter")
+        term.wait_for("Done shouting.")
+        term.wait_prompt()
+        body = server.requests[3].body
+        assert outputs(body) == ["HI", "AGAIN", "The user denied this call."]
+        term.send_line("/mcp restart fake")
+        term.wait_for("restarting fake")
+        term.wait_prompt()
+        wait_ready(term)
+        term.press("ctrl-d")
+        term.wait_exit()
