@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 
 server = MCPServer("fake")
 
@@ -40,6 +40,17 @@ def nap(seconds: float) -> str:
 @server.tool(description="Tells which environment variables it got.")
 def env_names() -> str:
     return " ".join(sorted(os.environ))
+
+
+@server.tool(description="Adds the tool 'sprout' and tells the client its tools changed.")
+async def grow(ctx: Context) -> str:
+    def sprout() -> str:
+        """A tool that appeared later."""
+        return "sprouted"
+
+    server.add_tool(sprout, description="A tool that appeared later.")
+    await ctx.session.send_tool_list_changed()
+    return "grown"
 
 
 if __name__ == "__main__":

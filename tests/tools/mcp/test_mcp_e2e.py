@@ -138,7 +138,7 @@ def test_a_server_that_exits_at_start_is_one_warning_and_the_run_goes_on(
     names = list(tools_of(server.requests[0].body))
     assert names == [
         *BUILTIN,
-        *(f"mcp__fake__{t}" for t in ("shout", "broken", "die", "nap", "env_names")),
+        *(f"mcp__fake__{t}" for t in ("shout", "broken", "die", "nap", "env_names", "grow")),
     ]
 
 
@@ -171,18 +171,18 @@ def test_error_results_timeouts_and_the_environment(
 ) -> None:
     write_config(
         isolated_home,
-        'allow_mcp = ["fake.*"]\n'
+        'allow_mcp = ["fake.*", "slow.nap"]\n'
         + server_table(
             "fake",
             PYTHON,
             fake_server_args(),
-            tool_timeout_s=1,
             env={"FROM_CONFIG": "1", "INFERCOM_API_KEY": "leak"},
-        ),
+        )
+        + server_table("slow", PYTHON, fake_server_args(), tool_timeout_s=2),
     )
     server.enqueue(
         call_reply(FunctionCall("mcp__fake__broken", {})),
-        call_reply(FunctionCall("mcp__fake__nap", {"seconds": 30})),
+        call_reply(FunctionCall("mcp__slow__nap", {"seconds": 60})),
         call_reply(FunctionCall("mcp__fake__env_names", {})),
         text_reply("done"),
     )
@@ -194,7 +194,32 @@ def test_error_results_timeouts_and_the_environment(
     assert result.returncode == 0, result.stderr
     broken, napped, env = outputs(server.requests[3].body)
     assert "Error executing tool broken" in broken
-    assert "timed out after 1 s" in napped and "tool_timeout_s" in napped
+    assert napped == (
+        "MCP tool slow.nap timed out after 2 s (tool_timeout_s of [mcp_servers.slow]); "
+        "it was cancelled."
+    )
     assert "FROM_CONFIG" in env.split() and "INFERCOM_API_KEY" not in env.split()
     calls = json.loads(result.stdout)["tool_calls"]
     assert [c["ok"] for c in calls] == [False, False, True]
+
+
+def test_tools_listed_later_are_offered_from_the_next_request(
+    server: ResponsesServer, workspace: Path, isolated_home: Path
+) -> None:
+    write_config(
+        isolated_home,
+        'allow_mcp = ["fake.*"]\n' + server_table("fake", PYTHON, fake_server_args()),
+    )
+    server.enqueue(
+        call_reply(FunctionCall("mcp__fake__grow", {})),
+        call_reply(FunctionCall("mcp__fake__sprout", {})),
+        text_reply("It grew."),
+    )
+    result = run_infercode(["--base-url", server.url, "-p", "grow"], cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    before, after, last = (tools_of(r.body) for r in server.requests)
+    assert "mcp__fake__sprout" not in before
+    assert list(after) == [*before, "mcp__fake__sprout"]  # appended: the prefix stays
+    assert after["mcp__fake__sprout"]["description"] == "A tool that appeared later."
+    assert json.dumps(after) == json.dumps(last)
+    assert outputs(server.requests[2].body) == ["grown", "sprouted"]

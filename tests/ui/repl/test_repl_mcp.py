@@ -16,11 +16,13 @@ def outputs(body: dict[str, Any] | None) -> list[str]:
     return [str(i["output"]) for i in body["input"] if i.get("type") == "function_call_output"]
 
 
-def wait_ready(term: Terminal) -> None:
-    for _ in range(60):
+def wait_ready(term: Terminal, warning: str = "") -> None:
+    """Ask ``/mcp`` until the fake server is ready (and a background ``warning`` was shown:
+    warnings wait for the next input line)."""
+    for _ in range(60):  # generous: a loaded machine imports the SDK slowly
         term.send_line("/mcp")
-        term.wait_prompt()
-        if "ready with 5 tools" in term.history_text():
+        term.wait_prompt(timeout=60)
+        if "ready with 6 tools" in term.history_text() and warning in term.history_text():
             return
         term.pump(0.5)
     raise AssertionError(term.text())
@@ -43,13 +45,13 @@ def test_mcp_servers_in_the_repl(
     term, _ = start_repl(server.url, tmp_path)
     with term:
         term.wait_prompt()
-        wait_ready(term)
+        wait_ready(term, "⚠ MCP server 'broken' failed to start")
         screen = term.history_text()
-        assert "shout, broken, die, nap, env_names" in screen
+        assert "shout, broken, die, nap, env_names, grow" in screen
         assert "broken  failed: Connection closed; its stderr said: cannot start" in screen
         assert term.count("⚠ MCP server 'broken' failed to start") == 1  # one warning line
         term.send_line("shout hi")
-        term.wait_for("Call this MCP tool?")
+        term.wait_for("Call this MCP tool?", timeout=60)
         screen = term.text()
         assert "MCP server 'fake', tool 'shout'" in screen and '"text": "hi"' in screen
         assert "a always: MCP tool fake.shout" in screen
@@ -61,7 +63,7 @@ def test_mcp_servers_in_the_repl(
         term.press("enter")
         term.wait_for("Done shouting.")
         term.wait_prompt()
-        body = server.requests[3].body
+        body = server.posts()[3]
         assert outputs(body) == ["HI", "AGAIN", "The user denied this call."]
         term.send_line("/mcp restart fake")
         term.wait_for("restarting fake")

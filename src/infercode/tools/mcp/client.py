@@ -51,6 +51,7 @@ class _Conn:
     task: asyncio.Task[None] | None = None
     stop: asyncio.Event | None = None
     timed_out: bool = False
+    relisting: asyncio.Task[None] | None = None
     ready: threading.Event = field(default_factory=threading.Event)
 
 
@@ -157,8 +158,22 @@ class McpManager:
                 return INTERRUPTED, False
             except Exception as error:
                 return self._call_failed(conn, tool, error), False
+        self._settle_listing(conn)
         text = result_text(result.content, getattr(result, "structured_content", None))
         return text, not result.is_error
+
+    def _settle_listing(self, conn: _Conn) -> None:
+        """A call that changed the server's tools (it said so before answering): the next
+        request offers the new list, so wait for the re-listing (briefly)."""
+        task = conn.relisting
+        if task is None or task.done() or self._loop is None:
+            return
+
+        async def settle() -> None:
+            await asyncio.wait([task], timeout=5)
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(settle(), self._loop).result(6)
 
     def close(self) -> None:
         loop = self._loop
@@ -228,7 +243,7 @@ class McpManager:
         async def on_message(message: object) -> None:
             if type(message).__name__ == "ToolListChangedNotification":
                 assert self._loop is not None
-                self._loop.create_task(self._relist(conn))
+                conn.relisting = self._loop.create_task(self._relist(conn))
 
         info = Implementation(name="infercode", version=__version__)
         return Client(
