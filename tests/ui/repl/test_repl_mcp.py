@@ -71,3 +71,48 @@ def test_mcp_servers_in_the_repl(
         wait_ready(term)
         term.press("ctrl-d")
         term.wait_exit()
+
+
+def test_ctrl_c_cancels_a_running_mcp_call(
+    server: ResponsesServer, tmp_path: Path, isolated_home: Path
+) -> None:
+    write_config(
+        isolated_home,
+        'allow_mcp = ["fake.nap"]\n' + server_table("fake", PYTHON, fake_server_args()),
+    )
+    server.enqueue(
+        call_reply(FunctionCall("mcp__fake__nap", {"seconds": 600}, "call_1")),
+        text_reply("Woke up."),
+    )
+    term, _ = start_repl(server.url, tmp_path)
+    with term:
+        term.wait_prompt()
+        wait_ready(term)
+        term.send_line("take a nap")
+        term.wait_for('fake.nap {"seconds": 600}', timeout=60)
+        term.pump(1.0)
+        term.press("ctrl-c")
+        term.wait_for("interrupted", timeout=30)
+        term.wait_prompt(timeout=30)
+        term.send_line("and now?")
+        term.wait_for("Woke up.", timeout=60)
+        (body,) = [b for b in server.posts() if "and now?" in str(b["input"])]
+        assert outputs(body) == ["[interrupted by user]"]
+        term.press("ctrl-d")
+        term.wait_exit()
+
+
+def test_a_message_sent_at_once_waits_for_the_servers_tools(
+    server: ResponsesServer, tmp_path: Path, isolated_home: Path
+) -> None:
+    write_config(isolated_home, server_table("fake", PYTHON, fake_server_args()))
+    server.enqueue(text_reply("Hello."))
+    term, _ = start_repl(server.url, tmp_path)
+    with term:
+        term.wait_prompt()
+        term.send_line("hi")  # before the server can possibly be up
+        term.wait_for("Hello.", timeout=60)
+        (body,) = server.posts()
+        assert "mcp__fake__shout" in [t["name"] for t in body["tools"]]
+        term.press("ctrl-d")
+        term.wait_exit()

@@ -257,6 +257,12 @@ class Repl:
             self.console.print(Text("⏹ interrupted", style="yellow"))
 
     def _send(self, text: str) -> None:
+        mcp = self.services.mcp
+        if mcp is not None and any(view.status == "starting" for view in mcp.views()):
+            # The model should see the servers' tools from its first request on.
+            self.console.print(Text("  waiting for MCP servers to start…", "dim"))
+            mcp.wait_ready()
+            self._show_warnings()
         message, notes = expand_attachments(text, self.state.root)
         for note in notes:
             self.console.print(Text(f"  {note}", style="dim"), highlight=False)
