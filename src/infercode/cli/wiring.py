@@ -171,7 +171,12 @@ def run_repl(
         services.start_client = lazy.start
         return services
 
-    return Repl(settings, root, build).run(first_message)
+    repl = Repl(settings, root, build)
+    try:
+        return repl.run(first_message)
+    finally:
+        if repl.services.mcp is not None:
+            repl.services.mcp.close()
 
 
 def headless_approver() -> Approver:
@@ -228,6 +233,8 @@ def run_headless(
     finally:
         if session is not None:
             session.close()
+        if services.mcp is not None:
+            services.mcp.close()
 
 
 def _stderr_line(text: str) -> None:

@@ -267,6 +267,8 @@ TEMPLATE = """\
 # allow = ["read"]
 # Shell commands approved in advance, by program and subcommand.
 # allow_shell = ["pytest", "git status", "git diff"]
+# MCP tools approved in advance, as server.tool (the tool may be a glob).
+# allow_mcp = ["time.*"]
 
 # Limits.
 # max_turns = 50                       # model requests per prompt
@@ -281,6 +283,15 @@ TEMPLATE = """\
 # Per-tool output limits, overriding tool_output_limit.
 # [tool_output_limits]
 # shell = 50000
+
+# MCP servers whose tools the model may call (each call is approved like any tool).
+# `infercode mcp add NAME -- COMMAND ARGS...` writes one of these.
+# [mcp_servers.time]
+# command = "uvx"
+# args = ["mcp-server-time"]
+# [mcp_servers.docs]
+# url = "https://mcp.example.com/mcp"
+# bearer_token_env_var = "DOCS_TOKEN"
 
 # Profiles for other Responses API servers: infercode --profile openai
 # [profiles.openai]

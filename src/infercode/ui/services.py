@@ -40,6 +40,8 @@ class McpControl(Protocol):
 
     def wait_ready(self, timeout: float | None = None) -> None: ...
 
+    def close(self, wait_s: float = 1.0) -> None: ...
+
 
 def _nothing() -> None:
     return None

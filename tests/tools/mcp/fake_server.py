@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 
 server = MCPServer("fake")
@@ -32,8 +32,8 @@ def die() -> str:
 
 
 @server.tool(description="Sleeps for the given seconds, then answers.")
-def nap(seconds: float) -> str:
-    time.sleep(seconds)
+async def nap(seconds: float) -> str:
+    await anyio.sleep(seconds)  # cancellable: a cancelled call ends it
     return "rested"
 
 

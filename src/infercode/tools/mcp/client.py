@@ -175,13 +175,25 @@ class McpManager:
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(settle(), self._loop).result(6)
 
-    def close(self) -> None:
+    def close(self, wait_s: float = 1.0) -> None:
+        """Stop every server (the SDK closes its stdin, then terminates its process group),
+        waiting at most ``wait_s``: the process exits right after, without the loop."""
         loop = self._loop
         if loop is None:
             return
-        for conn in self._conns.values():
-            if conn.stop is not None:
-                loop.call_soon_threadsafe(conn.stop.set)
+
+        async def stop_all() -> None:
+            tasks = []
+            for conn in self._conns.values():
+                if conn.stop is not None:
+                    conn.stop.set()
+                if conn.task is not None and not conn.task.done():
+                    tasks.append(conn.task)
+            if tasks:
+                await asyncio.wait(tasks, timeout=wait_s)
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(stop_all(), loop).result(wait_s + 1)
 
     # -- the loop's side ----------------------------------------------------------------------
 
