@@ -16,13 +16,14 @@ def outputs(body: dict[str, Any] | None) -> list[str]:
     return [str(i["output"]) for i in body["input"] if i.get("type") == "function_call_output"]
 
 
-def wait_ready(term: Terminal, warning: str = "") -> None:
-    """Ask ``/mcp`` until the fake server is ready (and a background ``warning`` was shown:
-    warnings wait for the next input line)."""
+def wait_ready(term: Terminal, warning: str = "", times: int = 1) -> None:
+    """Ask ``/mcp`` until the fake server was shown ready ``times`` times (and a background
+    ``warning`` was shown: warnings wait for the next input line)."""
     for _ in range(60):  # generous: a loaded machine imports the SDK slowly
         term.send_line("/mcp")
         term.wait_prompt(timeout=60)
-        if "ready with 6 tools" in term.history_text() and warning in term.history_text():
+        text = term.history_text()
+        if text.count("ready with 6 tools") >= times and warning in text:
             return
         term.pump(0.5)
     raise AssertionError(term.text())
@@ -31,9 +32,10 @@ def wait_ready(term: Terminal, warning: str = "") -> None:
 def test_mcp_servers_in_the_repl(
     server: ResponsesServer, tmp_path: Path, isolated_home: Path
 ) -> None:
+    marker = tmp_path / "fake.pid"
     write_config(
         isolated_home,
-        server_table("fake", PYTHON, fake_server_args())
+        server_table("fake", PYTHON, fake_server_args("--marker", str(marker)))
         + server_table("broken", PYTHON, ["-c", "raise SystemExit('cannot start')"]),
     )
     server.enqueue(
@@ -65,10 +67,13 @@ def test_mcp_servers_in_the_repl(
         term.wait_prompt()
         body = server.posts()[3]
         assert outputs(body) == ["HI", "AGAIN", "The user denied this call."]
+        first_pid = marker.read_text()
+        readies = term.count("ready with 6 tools")
         term.send_line("/mcp restart fake")
         term.wait_for("restarting fake")
         term.wait_prompt()
-        wait_ready(term)
+        wait_ready(term, times=readies + 1)
+        assert marker.read_text() != first_pid  # a new server process
         term.press("ctrl-d")
         term.wait_exit()
 

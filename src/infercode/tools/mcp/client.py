@@ -125,6 +125,7 @@ class McpManager:
         conn = self._conns[name]
         if self._loop is None:
             return
+        self._set(conn, "starting", "")  # at once: /mcp must not show the old "ready"
         conn.ready.clear()
         self._loop.call_soon_threadsafe(self._relaunch, conn)
 
@@ -201,29 +202,31 @@ class McpManager:
         assert self._loop is not None
         conn.stop = asyncio.Event()
         conn.timed_out = False
-        conn.task = self._loop.create_task(self._serve(conn))
-        self._loop.call_later(conn.server.startup_timeout_s, self._startup_deadline, conn)
+        task = self._loop.create_task(self._serve(conn))
+        conn.task = task
+        self._loop.call_later(conn.server.startup_timeout_s, self._startup_deadline, conn, task)
 
     def _relaunch(self, conn: _Conn) -> None:
         old = conn.task
         if old is not None and not old.done():
             assert conn.stop is not None
             conn.stop.set()
-        self._set(conn, "starting", "")
 
         async def again() -> None:
             if old is not None:
                 with contextlib.suppress(BaseException):
                     await old
+            self._set(conn, "starting", "")  # the old task ended as "stopped"
+            conn.ready.clear()
             self._launch(conn)
 
         assert self._loop is not None
         self._loop.create_task(again())
 
-    def _startup_deadline(self, conn: _Conn) -> None:
-        if conn.status == "starting" and conn.task is not None and not conn.task.done():
+    def _startup_deadline(self, conn: _Conn, task: asyncio.Task[None]) -> None:
+        if conn.status == "starting" and conn.task is task and not task.done():
             conn.timed_out = True
-            conn.task.cancel()
+            task.cancel()
 
     async def _serve(self, conn: _Conn) -> None:
         server = conn.server
@@ -402,9 +405,19 @@ def _leaves(error: BaseException) -> list[BaseException]:
     return [leaf for sub in nested for leaf in _leaves(sub)]
 
 
+CONNECTION_CLOSED = -32000  # mcp_types.CONNECTION_CLOSED, without importing it here
+_STREAM_ENDED = ("ClosedResourceError", "BrokenResourceError", "EndOfStream")
+
+
 def _closed(error: BaseException) -> bool:
-    text = " ".join(str(e).lower() for e in _leaves(error))
-    return "closed" in text or "connection" in text or type(error).__name__.startswith("Broken")
+    """The connection ended (the server exited), as opposed to an error the server sent."""
+    for leaf in _leaves(error):
+        if type(leaf).__name__ in _STREAM_ENDED:
+            return True
+        message = str(getattr(leaf, "message", "")).lower()
+        if getattr(leaf, "code", None) == CONNECTION_CLOSED and "closed" in message:
+            return True
+    return False
 
 
 def _last_line(path: Path) -> str:
