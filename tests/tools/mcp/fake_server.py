@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import anyio
@@ -29,6 +30,12 @@ def broken() -> str:
 @server.tool(description="Exits the server process in the middle of the call.")
 def die() -> str:
     os._exit(7)
+
+
+@server.tool(description="Answers, then the server exits a moment later.")
+def die_soon() -> str:
+    threading.Timer(0.2, os._exit, (9,)).start()
+    return "bye"
 
 
 @server.tool(description="Sleeps for the given seconds, then answers.")

@@ -19,6 +19,7 @@ from tests.tools.mcp.support import (
 )
 
 BUILTIN = ["read_file", "edit_file", "shell"]
+FAKE_TOOLS = ("shout", "broken", "die", "die_soon", "nap", "env_names", "grow")
 
 
 def outputs(body: dict[str, Any] | None) -> list[str]:
@@ -138,7 +139,7 @@ def test_a_server_that_exits_at_start_is_one_warning_and_the_run_goes_on(
     names = list(tools_of(server.requests[0].body))
     assert names == [
         *BUILTIN,
-        *(f"mcp__fake__{t}" for t in ("shout", "broken", "die", "nap", "env_names", "grow")),
+        *(f"mcp__fake__{t}" for t in FAKE_TOOLS),
     ]
 
 
@@ -163,7 +164,9 @@ def test_a_server_that_dies_mid_call_fails_that_call_and_the_run_goes_on(
     assert after[1].startswith("Unknown tool 'mcp__fake__shout'"), after
     # Its tools are gone from the next request; the built-in ones stay.
     assert list(tools_of(server.requests[2].body)) == BUILTIN
-    assert sum("MCP server 'fake' stopped" in line for line in result.stderr.splitlines()) == 1
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("MCP server")]
+    assert len(warnings) == 1 and "MCP server 'fake' stopped" in warnings[0], warnings
+    assert "    MCP server 'fake' exited during the call to die." in result.stderr  # progress
 
 
 def test_error_results_timeouts_and_the_environment(
@@ -223,3 +226,29 @@ def test_tools_listed_later_are_offered_from_the_next_request(
     assert after["mcp__fake__sprout"]["description"] == "A tool that appeared later."
     assert json.dumps(after) == json.dumps(last)
     assert outputs(server.requests[2].body) == ["grown", "sprouted"]
+
+
+def test_a_server_that_exits_while_idle_loses_its_tools_before_the_next_call(
+    server: ResponsesServer, workspace: Path, isolated_home: Path
+) -> None:
+    write_config(
+        isolated_home,
+        'allow_mcp = ["fake.*"]\n' + server_table("fake", PYTHON, fake_server_args()),
+    )
+    server.enqueue(
+        call_reply(FunctionCall("mcp__fake__die_soon", {})),
+        call_reply(FunctionCall("shell", {"command": "sleep 3"})),
+        text_reply("Gone."),
+    )
+    result = run_infercode(
+        ["--base-url", server.url, "--allow", "shell", "-p", "bye"], cwd=workspace
+    )
+    assert result.returncode == 0, result.stderr
+    assert outputs(server.requests[1].body) == ["bye"]
+    assert "mcp__fake__shout" in tools_of(server.requests[1].body)
+    assert list(tools_of(server.requests[2].body)) == BUILTIN  # gone while the shell ran
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("MCP server")]
+    assert warnings == [
+        "MCP server 'fake' stopped: the connection closed (the server exited?) "
+        "(its tools are not offered)"
+    ]

@@ -23,7 +23,7 @@ def wait_ready(term: Terminal, warning: str = "", times: int = 1) -> None:
         term.send_line("/mcp")
         term.wait_prompt(timeout=60)
         text = term.history_text()
-        if text.count("ready with 6 tools") >= times and warning in text:
+        if text.count("ready with 7 tools") >= times and warning in text:
             return
         term.pump(0.5)
     raise AssertionError(term.text())
@@ -49,7 +49,7 @@ def test_mcp_servers_in_the_repl(
         term.wait_prompt()
         wait_ready(term, "⚠ MCP server 'broken' failed to start")
         screen = term.history_text()
-        assert "shout, broken, die, nap, env_names, grow" in screen
+        assert "shout, broken, die, die_soon, nap, env_names, grow" in screen
         assert "broken  failed: Connection closed; its stderr said: cannot start" in screen
         assert term.count("⚠ MCP server 'broken' failed to start") == 1  # one warning line
         term.send_line("shout hi")
@@ -68,7 +68,7 @@ def test_mcp_servers_in_the_repl(
         body = server.posts()[3]
         assert outputs(body) == ["HI", "AGAIN", "The user denied this call."]
         first_pid = marker.read_text()
-        readies = term.count("ready with 6 tools")
+        readies = term.count("ready with 7 tools")
         term.send_line("/mcp restart fake")
         term.wait_for("restarting fake")
         term.wait_prompt()

@@ -27,6 +27,7 @@ from infercode.config.mcp import McpServer
 from infercode.tools.mcp.results import result_text
 
 Status = Literal["starting", "ready", "failed", "stopped"]
+WATCH_INTERVAL_S = 0.5
 INTERRUPTED = "[interrupted by user]"
 
 
@@ -236,8 +237,7 @@ class McpManager:
                 conn.client = client
                 conn.tools = await self._list(conn)
                 self._set(conn, "ready", "")
-                assert conn.stop is not None
-                await conn.stop.wait()
+                await self._watch(conn, client)
             self._set(conn, "stopped", "")
         except asyncio.CancelledError:
             if conn.timed_out:
@@ -246,6 +246,16 @@ class McpManager:
             self._fail(conn, self._describe(conn, error))
         except BaseException as error:  # an anyio exception group from the transport
             self._fail(conn, self._describe(conn, error))
+
+    async def _watch(self, conn: _Conn, client: Any) -> None:
+        """Until asked to stop; a server that exits while idle ends its connection, and its
+        tools go at once (not at the next call)."""
+        assert conn.stop is not None
+        while not conn.stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(conn.stop.wait(), WATCH_INTERVAL_S)
+            if not conn.stop.is_set() and _connection_ended(client):
+                raise _StartError("the connection closed (the server exited?)")
 
     def _client(self, conn: _Conn, stack: contextlib.AsyncExitStack) -> Any:
         from mcp.client.client import Client
@@ -346,14 +356,16 @@ class McpManager:
             conn.ready.set()
 
     def _fail(self, conn: _Conn, reason: str) -> None:
+        if conn.status == "failed":
+            return  # one warning per failure (a failed call, then its task ending)
         was_ready = conn.status == "ready"
         self._set(conn, "failed", reason)
         verb = "stopped" if was_ready else "failed to start"
         self._warn(f"MCP server '{conn.server.name}' {verb}: {reason} (its tools are not offered)")
 
     def _call_failed(self, conn: _Conn, tool: str, error: BaseException) -> str:
-        if _closed(error) and conn.status == "ready":
-            self._fail(conn, "the connection closed (the server exited?)")
+        if _closed(error):
+            self._fail(conn, "the connection closed (the server exited?)")  # warns once
             return f"MCP server '{conn.server.name}' exited during the call to {tool}."
         return f"MCP tool {conn.server.name}.{tool} failed: {_message(error)}"
 
@@ -367,7 +379,7 @@ class McpManager:
 
 
 class _StartError(Exception):
-    pass
+    """A server that cannot start (a missing token) or whose connection ended."""
 
 
 class _HttpTransport(contextlib.AbstractAsyncContextManager[Any]):
@@ -407,6 +419,12 @@ def _leaves(error: BaseException) -> list[BaseException]:
 
 CONNECTION_CLOSED = -32000  # mcp_types.CONNECTION_CLOSED, without importing it here
 _STREAM_ENDED = ("ClosedResourceError", "BrokenResourceError", "EndOfStream")
+
+
+def _connection_ended(client: Any) -> bool:
+    """Whether the SDK's dispatcher saw the end of the connection (no public flag for it)."""
+    session = getattr(client, "_session", None)
+    return bool(getattr(getattr(session, "_dispatcher", None), "_closed", False))
 
 
 def _closed(error: BaseException) -> bool:
