@@ -24,6 +24,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from infercode.config.mcp import McpServer
+from infercode.tools.mcp.failures import (
+    connection_closed,
+    connection_ended,
+    describe_error,
+    last_line,
+)
+from infercode.tools.mcp.http import HttpTransport
 from infercode.tools.mcp.results import result_text
 
 Status = Literal["starting", "ready", "failed", "stopped"]
@@ -254,7 +261,7 @@ class McpManager:
         while not conn.stop.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(conn.stop.wait(), WATCH_INTERVAL_S)
-            if not conn.stop.is_set() and _connection_ended(client):
+            if not conn.stop.is_set() and connection_ended(client):
                 raise _StartError("the connection closed (the server exited?)")
 
     def _client(self, conn: _Conn, stack: contextlib.AsyncExitStack) -> Any:
@@ -290,7 +297,7 @@ class McpManager:
                 if not token:
                     raise _StartError(f"{server.bearer_token_env_var} is not set")
                 headers["Authorization"] = f"Bearer {token}"
-            return _HttpTransport(
+            return HttpTransport(
                 streamable_http_client, create_mcp_http_client(headers=headers), server.url
             )
         from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -364,15 +371,15 @@ class McpManager:
         self._warn(f"MCP server '{conn.server.name}' {verb}: {reason} (its tools are not offered)")
 
     def _call_failed(self, conn: _Conn, tool: str, error: BaseException) -> str:
-        if _closed(error):
+        if connection_closed(error):
             self._fail(conn, "the connection closed (the server exited?)")  # warns once
             return f"MCP server '{conn.server.name}' exited during the call to {tool}."
-        return f"MCP tool {conn.server.name}.{tool} failed: {_message(error)}"
+        return f"MCP tool {conn.server.name}.{tool} failed: {describe_error(error)}"
 
     def _describe(self, conn: _Conn, error: BaseException) -> str:
-        text = _message(error)
+        text = describe_error(error)
         if conn.server.url is None and self._log_dir is not None:
-            last = _last_line(self._log_dir / f"{conn.server.name}.log")
+            last = last_line(self._log_dir / f"{conn.server.name}.log")
             if last:
                 text += f"; its stderr said: {last}"
         return text
@@ -380,71 +387,6 @@ class McpManager:
 
 class _StartError(Exception):
     """A server that cannot start (a missing token) or whose connection ended."""
-
-
-class _HttpTransport(contextlib.AbstractAsyncContextManager[Any]):
-    """The streamable-HTTP transport with our own httpx client (headers), closed with it."""
-
-    def __init__(self, factory: Any, http_client: Any, url: str) -> None:
-        self._stack = contextlib.AsyncExitStack()
-        self._factory = factory
-        self._http = http_client
-        self._url = url
-
-    async def __aenter__(self) -> Any:
-        await self._stack.enter_async_context(self._http)
-        return await self._stack.enter_async_context(
-            self._factory(self._url, http_client=self._http)
-        )
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._stack.aclose()
-
-
-def _message(error: BaseException) -> str:
-    leaves = _leaves(error)
-    first = leaves[0] if leaves else error
-    text = str(first).strip() or type(first).__name__
-    if isinstance(first, FileNotFoundError):
-        text = f"command not found: {first.filename or text}"
-    return text.splitlines()[0][:300]
-
-
-def _leaves(error: BaseException) -> list[BaseException]:
-    nested = getattr(error, "exceptions", None)
-    if not nested:
-        return [error]
-    return [leaf for sub in nested for leaf in _leaves(sub)]
-
-
-CONNECTION_CLOSED = -32000  # mcp_types.CONNECTION_CLOSED, without importing it here
-_STREAM_ENDED = ("ClosedResourceError", "BrokenResourceError", "EndOfStream")
-
-
-def _connection_ended(client: Any) -> bool:
-    """Whether the SDK's dispatcher saw the end of the connection (no public flag for it)."""
-    session = getattr(client, "_session", None)
-    return bool(getattr(getattr(session, "_dispatcher", None), "_closed", False))
-
-
-def _closed(error: BaseException) -> bool:
-    """The connection ended (the server exited), as opposed to an error the server sent."""
-    for leaf in _leaves(error):
-        if type(leaf).__name__ in _STREAM_ENDED:
-            return True
-        message = str(getattr(leaf, "message", "")).lower()
-        if getattr(leaf, "code", None) == CONNECTION_CLOSED and "closed" in message:
-            return True
-    return False
-
-
-def _last_line(path: Path) -> str:
-    try:
-        lines = [line.strip() for line in path.read_text(errors="replace").splitlines()]
-    except OSError:
-        return ""
-    lines = [line for line in lines if line]
-    return lines[-1][:200] if lines else ""
 
 
 def _quiet_sdk_logging() -> None:
