@@ -55,13 +55,16 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "infercode.__main__": ("infercode.cli",),
 }
 #: Third-party packages only one layer may import: the SDK in api/, terminal libraries in ui/ and
-#: cli/ (the engine never prints, never reads a key).
+#: cli/ (the engine never prints, never reads a key), the MCP SDK in one module of tools/mcp/.
 FOREIGN: dict[str, tuple[str, ...]] = {
     "openai": ("infercode.api",),
     "httpx": ("infercode.api",),
     "rich": ("infercode.ui",),
     "prompt_toolkit": ("infercode.ui",),
     "typer": ("infercode.cli",),
+    "mcp": ("infercode.tools.mcp.client",),
+    "mcp_types": ("infercode.tools.mcp.client",),
+    "tomlkit": ("infercode.cli",),
 }
 
 

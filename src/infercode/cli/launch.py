@@ -77,7 +77,13 @@ def _launch(args: RunArgs) -> NoReturn:
         text_format_for(schema, args.output_schema) if schema and args.output_schema else None
     )
     code = run_headless(
-        settings, root, prompt, options, text_format=text_format, resume=resume_path
+        settings,
+        root,
+        prompt,
+        options,
+        text_format=text_format,
+        resume=resume_path,
+        trust_project_mcp=args.trust_project_mcp,
     )
     end(code)
 

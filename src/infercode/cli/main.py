@@ -18,7 +18,7 @@ from infercode.cli.launch import exit_like_typer, launch
 from infercode.cli.options import RunArgs, fast_options
 
 #: First words that name a subcommand rather than a prompt (see ``subcommands.dispatch``).
-SUBCOMMANDS = ("sessions", "config")
+SUBCOMMANDS = ("sessions", "config", "mcp")
 #: ``--help`` as typer renders it at 80 columns or more (``app.render_help``).
 HELP_FILE = Path(__file__).with_name("help.txt")
 #: The options ``simple_args`` reads itself (``CliSpec.fast``), by ``RunArgs`` field.
@@ -69,7 +69,7 @@ def main() -> None:
         sys.stdout.flush()
         return
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    if argv and argv[0] in SUBCOMMANDS:  # `infercode sessions`, `infercode config ...`
+    if argv and argv[0] in SUBCOMMANDS:  # `infercode sessions`, `infercode config`, `mcp`
         from infercode.cli.subcommands import dispatch
 
         code = dispatch(argv)

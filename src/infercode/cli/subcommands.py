@@ -175,11 +175,16 @@ def config_init_command() -> None:
 
 def dispatch(argv: list[str]) -> int | None:
     """Run a subcommand named by ``argv[0]`` and return its exit status; None if there is none."""
-    if not argv or argv[0] not in ("sessions", "config"):
+    if not argv or argv[0] not in ("sessions", "config", "mcp"):
         return None
     if argv[0] == "sessions":
         app = _app("List recorded sessions.")
         app.command()(list_sessions)
+    elif argv[0] == "mcp":
+        from infercode.cli.mcp_command import register
+
+        app = _app("MCP servers: infercode mcp list | add NAME -- CMD ARGS... | remove NAME")
+        register(app)
     else:
         app = _app("The config file: infercode config path | infercode config init")
         app.command("path")(config_path_command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from infercode.tools.workspace import Workspace
 from infercode.ui.services import SessionServices
 
 if TYPE_CHECKING:
+    from infercode.config.mcp import McpServer
     from infercode.sandbox import Sandbox
     from infercode.store.recorder import OpenedSession, SessionRecorder
     from infercode.ui.headless.runner import HeadlessOptions
@@ -44,6 +46,7 @@ def initial_rules(settings: Settings) -> SessionRules:
         kinds=kinds,
         shell_prefixes=set(settings.allow_shell_prefixes),
         deny_shell=settings.deny_shell_prefixes,
+        mcp_tools=set(settings.allow_mcp),
     )
 
 
@@ -126,9 +129,14 @@ def build_session(
     text_format: JSON | None = None,
     warm_up: bool = True,
     escalation: bool = False,
+    mcp_servers: list[McpServer] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> SessionServices:
     """The engine and the services a front-end uses beside it (checkpoints, the recorder, the
-    sandbox); ``escalation``: the front-end can ask to rerun a blocked command unconfined."""
+    sandbox); ``escalation``: the front-end can ask to rerun a blocked command unconfined.
+
+    MCP servers are not started here: headless starts them and waits; the REPL once its prompt
+    is drawn (``warm_up``). ``warn`` gets their warnings; by default they wait in ``warnings``."""
     from infercode.cli.sandbox_setup import make_sandbox
 
     sandbox = make_sandbox(settings, root)  # probes in the background meanwhile
@@ -151,7 +159,7 @@ def build_session(
         sandbox=sandbox,
         escalation=escalation,
     )
-    return SessionServices(
+    services = SessionServices(
         agent,
         checkpoints=hooks,
         recorder=recorder,
@@ -159,6 +167,21 @@ def build_session(
         warm_up=hooks.start_warm_up,
         sandbox=sandbox,
     )
+    if mcp_servers:
+        from infercode.cli.mcp_setup import start_mcp
+
+        manager = start_mcp(
+            settings, root, agent.tools, mcp_servers, warn or services.warnings.append
+        )
+        if manager is not None:
+            services.mcp = manager
+
+            def warm_up_all() -> None:
+                manager.start()
+                hooks.start_warm_up()
+
+            services.warm_up = warm_up_all
+    return services
 
 
 def run_repl(
@@ -175,16 +198,29 @@ def run_repl(
     # Recorded from the first message on; nothing is written if the user leaves before.
     opened = open_session_or_warn(settings, root, resume, lazy=True)
     lazy = LazyModel(settings)
+    servers = _mcp_servers(settings, root, trust_all=False, interactive=True)
 
     def build(approver: Approver) -> SessionServices:
         services = build_session(
-            settings, root, approver, opened, model=lazy, warm_up=False, escalation=True
+            settings,
+            root,
+            approver,
+            opened,
+            model=lazy,
+            warm_up=False,
+            escalation=True,
+            mcp_servers=servers,
         )
         services.list_models = lazy.list_models
         services.start_client = lazy.start
         return services
 
-    return Repl(settings, root, build).run(first_message)
+    repl = Repl(settings, root, build)
+    try:
+        return repl.run(first_message)
+    finally:
+        if repl.services.mcp is not None:
+            repl.services.mcp.close()
 
 
 def headless_approver() -> Approver:
@@ -203,6 +239,7 @@ def run_headless(
     *,
     text_format: JSON | None = None,
     resume: Path | None = None,
+    trust_project_mcp: bool = False,
 ) -> int:
     from dataclasses import replace
 
@@ -216,7 +253,19 @@ def run_headless(
 
         sys.stderr.write(f"infercode: error: {safe_text(str(error))}\n")
         return 2
-    services = build_session(settings, root, headless_approver(), opened, text_format=text_format)
+    servers = _mcp_servers(settings, root, trust_all=trust_project_mcp, interactive=False)
+    services = build_session(
+        settings,
+        root,
+        headless_approver(),
+        opened,
+        text_format=text_format,
+        mcp_servers=servers,
+        warn=_stderr_line,
+    )
+    if services.mcp is not None:  # the first request waits for them (or their startup timeout)
+        services.mcp.start()
+        services.mcp.wait_ready()
     session = services.recorder
     warning = services.sandbox.warning() if services.sandbox is not None else None
     if warning is not None:  # said once, even with --quiet: commands will be refused
@@ -239,3 +288,28 @@ def run_headless(
     finally:
         if session is not None:
             session.close()
+        if services.mcp is not None:
+            services.mcp.close()
+
+
+def _stderr_line(text: str) -> None:
+    """A warning of an MCP server's (its own words, possibly its stderr): through the choke
+    point like everything else that reaches the terminal."""
+    from infercode.ui.terminal_text import safe_text
+
+    sys.stderr.write(safe_text(text.rstrip("\n")) + "\n")
+    sys.stderr.flush()
+
+
+def _mcp_servers(
+    settings: Settings, root: Path, *, trust_all: bool, interactive: bool
+) -> list[McpServer]:
+    """The MCP servers to start: nothing is imported when no server is configured anywhere."""
+    from infercode.config.mcp import PROJECT_FILE
+
+    if not settings.mcp_servers and not (root / PROJECT_FILE).exists():
+        return []
+    from infercode.cli.mcp_setup import ask_on_terminal, choose_servers
+
+    ask = ask_on_terminal if interactive and sys.stdin.isatty() else None
+    return choose_servers(settings, root, trust_all=trust_all, ask=ask, warn=_stderr_line)

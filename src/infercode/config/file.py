@@ -142,6 +142,15 @@ def _paths(value: object) -> object:
     return tuple(value)
 
 
+def _mcp_patterns(value: object) -> object:
+    from infercode.config.mcp import parse_patterns
+
+    try:
+        return parse_patterns(value)
+    except ValueError as error:
+        raise _Bad(str(error)) from None
+
+
 def _int_table(what: str, minimum: int) -> Parser:
     def parse(value: object) -> object:
         ok = isinstance(value, dict) and all(
@@ -186,9 +195,10 @@ KEYS: dict[str, tuple[str, Parser]] = {
     "stream_max_retries": ("stream_max_retries", _integer(0)),
     "max_retries": ("stream_max_retries", _integer(0)),  # the older name of the same budget
     "retry_base_delay_s": ("retry_base_delay_s", _number(0.0, 600.0)),
+    "allow_mcp": ("allow_mcp", _mcp_patterns),
 }
 #: Tables merged into the defaults instead of replacing them.
-MERGED = ("context_windows", "tool_output_limits")
+MERGED = ("context_windows", "tool_output_limits", "mcp_servers")
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -212,6 +222,11 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str = "") -> dict[
     """Settings overrides from one table (the top level or a profile), every value checked."""
     out: dict[str, object] = {}
     for key, value in table.items():
+        if key == "mcp_servers":  # nested tables: errors name the server and its key
+            from infercode.config.mcp import parse_servers
+
+            out["mcp_servers"] = parse_servers(value, path, prefix)
+            continue
         if key not in KEYS:
             raise ConfigError(f"{path}: unknown key '{prefix}{key}'{_suggestion(key)}")
         field_name, parse = KEYS[key]
@@ -224,7 +239,7 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str = "") -> dict[
 
 
 def _suggestion(key: str) -> str:
-    close = difflib.get_close_matches(key, [*KEYS, "profiles"], n=1)
+    close = difflib.get_close_matches(key, [*KEYS, "profiles", "mcp_servers"], n=1)
     if close:
         return f" (did you mean '{close[0]}'?)"
     return f"; known keys: {', '.join(KEYS)}, [profiles.NAME]"
@@ -299,6 +314,8 @@ TEMPLATE = """\
 # Shell commands refused without asking, even with --yes (a guard against mistakes, not a
 # sandbox: a script or program can still run them).
 # deny_shell = ["git push", "rm -rf"]
+# MCP tools approved in advance, as server.tool (the tool may be a glob).
+# allow_mcp = ["time.*"]
 
 # Shell commands run in a sandbox: "workspace-write" (default), "read-only" or "off".
 # sandbox = "workspace-write"
@@ -327,6 +344,15 @@ TEMPLATE = """\
 # Per-tool output limits, overriding tool_output_limit.
 # [tool_output_limits]
 # shell = 50000
+
+# MCP servers whose tools the model may call (each call is approved like any tool).
+# `infercode mcp add NAME -- COMMAND ARGS...` writes one of these.
+# [mcp_servers.time]
+# command = "uvx"
+# args = ["mcp-server-time"]
+# [mcp_servers.docs]
+# url = "https://mcp.example.com/mcp"
+# bearer_token_env_var = "DOCS_TOKEN"
 
 # Profiles for other Responses API servers: infercode --profile openai
 # [profiles.openai]

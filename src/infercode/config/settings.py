@@ -6,9 +6,13 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from infercode.errors import ConfigError
+
+if TYPE_CHECKING:
+    from infercode.config.mcp import McpServer
 
 DEFAULT_BASE_URL = "https://api.infercom.ai/v1"
 DEFAULT_MODEL = "MiniMax-M2.5"
@@ -115,6 +119,12 @@ class Settings:
 
     sandbox_writable: tuple[str, ...] = ()
     """More paths sandboxed commands may write (a cache dir); relative ones are in the workspace."""
+
+    mcp_servers: Mapping[str, McpServer] = field(default_factory=dict)
+    """MCP servers from ``[mcp_servers.NAME]``, whose tools the model may call."""
+
+    allow_mcp: tuple[str, ...] = ()
+    """MCP tools approved in advance, as ``server.tool`` or ``server.*`` (``allow_mcp``)."""
 
     def context_window(self) -> int:
         return self.context_windows.get(self.model, self.default_context_window)

@@ -234,7 +234,7 @@ class Agent:
             model=self.options.model,
             input=self.history.items,
             instructions=self._instructions(),
-            tools=[*self.tools.api_tools(), PLAN_SPEC.to_api()],
+            tools=self.tools.api_tools(after_builtin=[PLAN_SPEC]),
             reasoning_effort=self.options.reasoning_effort,
             include_encrypted_reasoning=self.options.include_encrypted_reasoning,
             text_format=self.options.text_format,
@@ -466,9 +466,17 @@ class Agent:
             outside_workspace=prepared.outside_workspace,
             shell_command=prepared.shell_command,
             protected=prepared.protected,
+            mcp_server=prepared.mcp_server,
+            mcp_tool=prepared.mcp_tool,
         )
         yield ToolRequested(
-            call, prepared.kind, prepared.summary, prepared.detail, prepared.outside_workspace
+            call,
+            prepared.kind,
+            prepared.summary,
+            prepared.detail,
+            prepared.outside_workspace,
+            server=prepared.mcp_server,
+            tool=prepared.mcp_tool,
         )
         review = self.rules.review(request)
         if review.verdict == "deny":  # deny rules beat every mode, --yes included

@@ -8,6 +8,7 @@ kinds and shell prefixes approved in advance or with "always"; otherwise it asks
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -28,6 +29,8 @@ class ApprovalRequest:
     protected: bool = False
     note: str | None = None
     """Why this call is asked although rules or ``--yes`` would have approved it."""
+    mcp_server: str | None = None
+    mcp_tool: str | None = None
 
     @property
     def shell_prefix(self) -> str | None:
@@ -39,12 +42,16 @@ class ApprovalRequest:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A session-wide approval: a whole kind (``read``, ``edit``) or a shell prefix."""
+    """A session-wide approval: a whole kind (``read``, ``edit``), a shell prefix, or one MCP
+    tool (``mcp_tool`` is ``server.tool``; ``allow_mcp`` may glob the tool: ``server.*``)."""
 
     kind: str
     shell_prefix: str | None = None
+    mcp_tool: str | None = None
 
     def describe(self) -> str:
+        if self.kind == "mcp" and self.mcp_tool:
+            return f"MCP tool {self.mcp_tool}"
         if self.kind == "shell" and self.shell_prefix:
             return f"commands starting with `{self.shell_prefix}`"
         return {"read": "all file reads", "edit": "all file edits"}.get(self.kind, self.kind)
@@ -85,9 +92,13 @@ class SessionRules:
     shell_prefixes: set[str] = field(default_factory=set)
     deny_shell: tuple[str, ...] = ()
     """``deny_shell`` prefixes from config: checked before everything else."""
+    mcp_tools: set[str] = field(default_factory=set)
 
     def add(self, rule: Rule) -> None:
-        if rule.kind == "shell" and rule.shell_prefix:
+        if rule.kind == "mcp":
+            if rule.mcp_tool:  # never a blanket "all MCP tools" from an answer
+                self.mcp_tools.add(rule.mcp_tool)
+        elif rule.kind == "shell" and rule.shell_prefix:
             self.shell_prefixes.add(rule.shell_prefix)
         elif rule.kind != "shell":
             self.kinds.add(rule.kind)  # a blanket "all shell" only ever comes from --allow/--yes
@@ -111,9 +122,21 @@ class SessionRules:
             return Review("ask")  # outside and protected paths are always asked, one by one
         if request.kind in self.kinds:
             return Review("allow")
+        if request.kind == "mcp" and self._mcp_allowed(request):
+            return Review("allow")
         if command is not None and allowed_by(command, self.shell_prefixes) is not None:
             return Review("allow")
         return Review("ask")
+
+    def _mcp_allowed(self, request: ApprovalRequest) -> bool:
+        """``allow_mcp`` patterns (``server.tool``, the tool may be a glob) and "always" answers."""
+        if not request.mcp_server or request.mcp_tool is None:
+            return False
+        tool_name = request.mcp_tool
+        return any(
+            server == request.mcp_server and fnmatch.fnmatchcase(tool_name, tool)
+            for server, _, tool in (p.partition(".") for p in self.mcp_tools)
+        )
 
 
 def refusal_message(reason: str) -> str:
@@ -159,6 +182,8 @@ class DenyAll:
                 source="no_approver",
             )
         flag = f"--allow {request.kind}" if request.kind != "shell" else "--allow shell"
+        if request.kind == "mcp":
+            flag = f'allow_mcp = ["{request.mcp_server}.{request.mcp_tool}"] in config.toml'
         return Decision(
             allow=False,
             message=(

@@ -71,13 +71,16 @@ class ReasoningDone:
 
 @dataclass(frozen=True, slots=True)
 class ToolRequested:
-    """The model asked for a tool call. ``summary``: one line; ``detail``: the diff or command."""
+    """The model asked for a tool call. ``summary``: one line; ``detail``: the diff or command.
+    ``server`` and ``tool``: the MCP server and its tool's own name, for an MCP call."""
 
     call: ToolCall
     kind: str
     summary: str
     detail: str
     outside_workspace: bool = False
+    server: str | None = None
+    tool: str | None = None
 
 
 Decided = Literal[

@@ -16,7 +16,7 @@ from infercode.engine.events import JSON
 from infercode.errors import ToolError
 
 #: ``plan`` is the engine's own ``update_plan`` (engine/plan.py): never asked about, never run.
-ToolKind = Literal["read", "edit", "shell", "plan"]
+ToolKind = Literal["read", "edit", "shell", "mcp", "plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,8 @@ class PreparedCall:
     """A validated call, ready to be shown to the approver and then run.
 
     ``summary`` is one line ("read src/app.py lines 1-2000"); ``detail`` the preview (a unified
-    diff, a command and its directory). ``shell_command`` is set for shell calls (rules match it).
+    diff, a command and its directory). ``shell_command`` is set for shell calls (rules match it);
+    ``mcp_server`` and ``mcp_tool`` for MCP calls (so are ``allow_mcp`` rules).
     ``protected``: the call changes what code runs or what is approved (a git hooks directory,
     infercode's config): asked one by one, never covered by a rule.
     """
@@ -82,6 +83,8 @@ class PreparedCall:
     shell_command: str | None = None
     paths: tuple[str, ...] = ()
     protected: bool = False
+    mcp_server: str | None = None
+    mcp_tool: str | None = None
 
 
 class Tool(Protocol):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from infercode.config.settings import Settings
 from infercode.engine.events import JSON
@@ -15,27 +15,53 @@ if TYPE_CHECKING:
     from infercode.sandbox import Sandbox
 
 
+class ToolSource(Protocol):
+    """Tools that come and go during a session (MCP servers'), after the built-in ones."""
+
+    def tools(self) -> list[Tool]: ...
+
+
 class ToolRegistry:
     """Tools by name, in the order they were added (the order the model sees them in).
 
-    With a ``mask``, every tool added is wrapped so that its output never carries the API key.
+    With a ``mask``, every tool is wrapped so that its output never carries the API key (the
+    tools a source offers too).
     """
 
     def __init__(self, tools: Iterable[Tool] = (), mask: SecretMask | None = None) -> None:
-        self._tools: dict[str, Tool] = {}
+        self._own: dict[str, Tool] = {}
+        self._sources: list[ToolSource] = []
         self._mask = mask
         for tool in tools:
             self.add(tool)
 
+    @property
+    def _tools(self) -> dict[str, Tool]:
+        if not self._sources:
+            return self._own
+        merged = dict(self._own)
+        for source in self._sources:
+            for tool in source.tools():
+                if tool.spec.name not in merged:
+                    merged[tool.spec.name] = self._masked(tool)
+        return merged
+
+    def attach(self, source: ToolSource) -> None:
+        """Offer ``source``'s tools too, as they are at each request."""
+        self._sources.append(source)
+
     def add(self, tool: Tool) -> None:
         name = tool.spec.name
-        if name in self._tools:
+        if name in self._own:
             raise ValueError(f"a tool named {name!r} is already registered")
-        if self._mask:
-            from infercode.tools.masked import MaskedTool
+        self._own[name] = self._masked(tool)
 
-            tool = MaskedTool(tool, self._mask)
-        self._tools[name] = tool
+    def _masked(self, tool: Tool) -> Tool:
+        if not self._mask:
+            return tool
+        from infercode.tools.masked import MaskedTool
+
+        return MaskedTool(tool, self._mask)
 
     def get(self, name: str) -> Tool | None:
         return self._tools.get(name)
@@ -46,9 +72,15 @@ class ToolRegistry:
     def specs(self) -> list[ToolSpec]:
         return [tool.spec for tool in self._tools.values()]
 
-    def api_tools(self) -> list[JSON]:
-        """The ``tools`` list of a Responses request."""
-        return [spec.to_api() for spec in self.specs()]
+    def api_tools(self, after_builtin: Sequence[ToolSpec] = ()) -> list[JSON]:
+        """The ``tools`` list of a Responses request: the built-in tools, ``after_builtin`` (the
+        engine's own ``update_plan``), then the sources' tools. Tools a source adds later come
+        last, so the list before them stays byte-identical (prompt caches key on the prefix)."""
+        own = [tool.spec for tool in self._own.values()]
+        taken = {spec.name for spec in own}
+        extra = [spec for spec in after_builtin if spec.name not in taken]
+        rest = [spec for spec in self.specs() if spec.name not in taken]
+        return [spec.to_api() for spec in (*own, *extra, *rest)]
 
     def __contains__(self, name: object) -> bool:
         return name in self._tools

@@ -6,15 +6,42 @@ discovers them by inspecting the engine's fields or their types (``cli/wiring.py
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from infercode.engine.agent import Agent
     from infercode.git.turn_hooks import CheckpointHooks
     from infercode.sandbox import Sandbox
     from infercode.store.recorder import SessionRecorder
+
+
+class McpServerView(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def tools(self) -> tuple[str, ...]: ...
+    @property
+    def origin(self) -> str: ...
+
+
+class McpControl(Protocol):
+    """The session's MCP servers as ``/mcp`` sees them (``tools/mcp/client.py`` implements it)."""
+
+    def views(self) -> Sequence[McpServerView]: ...
+
+    def restart(self, name: str) -> None: ...
+
+    def start(self) -> None: ...
+
+    def wait_ready(self, timeout: float | None = None) -> None: ...
+
+    def close(self, wait_s: float = 1.0) -> None: ...
 
 
 def _nothing() -> None:
@@ -42,3 +69,7 @@ class SessionServices:
     """Take the first checkpoint snapshot in the background (git works in its own processes)."""
     start_client: Callable[[], None] = _nothing
     """Import openai and build the client in the background, before the first message."""
+    mcp: McpControl | None = None
+    """The MCP servers (``/mcp``); None when none is configured."""
+    warnings: list[str] = field(default_factory=list)
+    """Warnings that came in the background (an MCP server failed), shown at the next chance."""

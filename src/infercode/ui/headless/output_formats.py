@@ -65,7 +65,7 @@ def event_record(event: Event) -> JSON | None:
     if isinstance(event, ReasoningDone):
         return {"type": "reasoning", "text": event.text}
     if isinstance(event, ToolRequested):
-        return {
+        record: JSON = {
             "type": "tool_requested",
             "call_id": event.call.call_id,
             "name": event.call.name,
@@ -74,6 +74,9 @@ def event_record(event: Event) -> JSON | None:
             "summary": event.summary,
             "outside_workspace": event.outside_workspace,
         }
+        if event.server is not None:  # an MCP call: its server and the tool's own name
+            record.update(server=event.server, tool=event.tool)
+        return record
     if isinstance(event, ToolDecided):
         return {
             "type": "tool_decided",

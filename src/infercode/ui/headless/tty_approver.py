@@ -36,6 +36,8 @@ def always_rule(request: ApprovalRequest) -> Rule | None:
 
         prefix = offer(request.shell_command).prefix
         return Rule("shell", prefix) if prefix else None
+    if request.kind == "mcp":  # this one tool of this server, never every MCP tool
+        return Rule("mcp", mcp_tool=f"{request.mcp_server}.{request.mcp_tool}")
     return Rule(request.kind)
 
 

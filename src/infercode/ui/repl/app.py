@@ -153,6 +153,7 @@ class Repl:
             send=self._send,
             sandbox=self.services.sandbox,
             retry=self._retry,
+            mcp=self.services.mcp,
         )
         self.branch = BranchCache(root)
         self.files = FileIndex(root)
@@ -283,8 +284,15 @@ class Repl:
         self.console.print(Text("(Ctrl-C again within 2 s, or Ctrl-D, to leave)", style="dim"))
         return False
 
+    def _show_warnings(self) -> None:
+        """Warnings that came in the background (an MCP server failed), at the next chance."""
+        warnings = self.services.warnings
+        while warnings:
+            self.console.print(Text(f"  ⚠ {warnings.pop(0)}", style="yellow"), highlight=False)
+
     def _handle(self, text: str) -> None:
         """One line of input: a command, or a message for the model. Ctrl-C ends it quietly."""
+        self._show_warnings()
         try:
             if not text.strip():
                 return
@@ -309,6 +317,12 @@ class Repl:
             self.console.print(Text("⏹ interrupted", style="yellow"))
 
     def _send(self, text: str) -> None:
+        mcp = self.services.mcp
+        if mcp is not None and any(view.status == "starting" for view in mcp.views()):
+            # The model should see the servers' tools from its first request on.
+            self.console.print(Text("  waiting for MCP servers to start…", "dim"))
+            mcp.wait_ready()
+            self._show_warnings()
         message, notes = expand_attachments(text, self.state.root)
         for note in notes:
             self.console.print(Text(f"  {safe_text(note)}", style="dim"), highlight=False)
@@ -329,6 +343,7 @@ class Repl:
                 self.console.print_exception(max_frames=8)
             finally:
                 self.view.close()
+        self._show_warnings()
         self.console.print()
 
 

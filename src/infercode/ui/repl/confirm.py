@@ -26,7 +26,12 @@ from infercode.ui.headless.tty_approver import always_rule
 from infercode.ui.repl.render import colored_diff
 from infercode.ui.terminal_text import safe_line, safe_rich
 
-QUESTIONS = {"read": "Read it?", "edit": "Apply this edit?", "shell": "Run this command?"}
+QUESTIONS = {
+    "read": "Read it?",
+    "edit": "Apply this edit?",
+    "shell": "Run this command?",
+    "mcp": "Call this MCP tool?",
+}
 STYLE = Style.from_dict(
     {"question": "bold", "key": "bold", "answer": "bold", "dim": "#888888", "warn": "bold #ff5f5f"}
 )
@@ -173,6 +178,10 @@ class ConfirmApprover:
                 self.console.print(line, highlight=False, soft_wrap=True)
             if where:
                 self.console.print(Text("  ") + safe_rich(where, "dim"), highlight=False)
+        elif request.kind == "mcp":  # server, tool and the whole arguments
+            for text in request.detail.splitlines():
+                line = Text("  ") + safe_rich(text, "dim")
+                self.console.print(line, highlight=False, soft_wrap=True)
         elif request.outside_workspace and request.detail:
             line = Text("  ") + safe_rich(request.detail, "bold red")
             self.console.print(line, highlight=False)

@@ -7,6 +7,7 @@ from rich.text import Text
 
 from infercode.formatting import format_tokens
 from infercode.ui.repl.commands.checkpoint import add_git_commands
+from infercode.ui.repl.commands.mcp import add_mcp_commands
 from infercode.ui.repl.commands.modes import add_mode_commands
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ExitRepl, ReplState
 from infercode.ui.repl.commands.sandbox import add_sandbox_command
@@ -139,4 +140,5 @@ def default_commands() -> CommandRegistry:
     add_git_commands(registry)
     add_sandbox_command(registry)
     add_mode_commands(registry)
+    add_mcp_commands(registry)
     return registry

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from infercode.git.turn_hooks import CheckpointHooks
     from infercode.sandbox import Sandbox
     from infercode.store.recorder import SessionRecorder
+    from infercode.ui.services import McpControl
 
 
 class ExitRepl(Exception):
@@ -61,6 +62,8 @@ class ReplState:
     """Where shell commands run (``/sandbox`` shows and changes it)."""
     last_answer: str = ""
     """The model's last answer (the plan ``/approve`` sends when there is no checklist)."""
+    mcp: McpControl | None = None
+    """The MCP servers behind ``/mcp``; None when none is configured."""
 
     def model_names(self) -> list[str]:
         """The server's models (``GET /models``, asked once), else the ones we know."""
