@@ -86,7 +86,7 @@ def test_ctrl_c_during_the_backoff_interrupts_cleanly(
     def interrupted(_seconds: float) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("infercode.engine.agent.time.sleep", interrupted)
+    monkeypatch.setattr("infercode.engine.streaming.time.sleep", interrupted)
     steps: list[Step] = [[*call("read_file", {"path": "x"}, "c1"), dropped()]]
     agent = make_agent(tmp_path, steps, RetryPolicy())
     finished = list(agent.run_turn("hi"))[-1]

@@ -14,6 +14,7 @@ from infercode.sandbox.detect import _forced
 from infercode.tools.base import ToolContext, ToolResult
 from infercode.tools.shell import ShellTool
 from infercode.tools.workspace import Workspace
+from tests.support.markers import unique_sleep_seconds
 from tests.support.sandboxes import MECHANISMS, accepted, connect_command, loopback_listener
 
 pytestmark = pytest.mark.parametrize("mechanism", MECHANISMS)
@@ -183,7 +184,7 @@ def test_the_command_cannot_signal_infercode(mechanism: str, repo: Path) -> None
 
 
 def test_a_timeout_still_kills_everything(mechanism: str, repo: Path) -> None:
-    marker = "31.4159"
+    marker = unique_sleep_seconds()  # found by a machine-wide scan: no other run may share it
     result = run(shell(mechanism, repo), f"sleep {marker} & sleep {marker}; echo never", 1)
     assert "timed out after 1 s" in result.output
     assert not _processes_with(marker)
@@ -207,7 +208,7 @@ def _processes_with(word: str) -> list[int]:
 def test_background_processes_under_each_mechanism(mechanism: str, repo: Path) -> None:
     """bubblewrap: the PID namespace ends with the command, so do its background processes.
     Landlock: unchanged, one with its output redirected keeps running (README says both)."""
-    marker = "32.7182"
+    marker = unique_sleep_seconds()
     result = run(shell(mechanism, repo), f"sleep {marker} > /dev/null 2>&1 & echo started")
     assert result.ok and "started" in result.output
     left = _processes_with(marker)

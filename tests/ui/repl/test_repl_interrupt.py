@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tests.support.markers import unique_sleep_seconds
 from tests.support.pty import start_repl
 from tests.support.responses_server import (
     FunctionCall,
@@ -59,7 +60,7 @@ def test_ctrl_c_mid_stream_keeps_what_was_shown(server: ResponsesServer, tmp_pat
 def test_ctrl_c_mid_command_kills_it_and_tells_the_model(
     server: ResponsesServer, tmp_path: Path
 ) -> None:
-    marker = "31.4159"
+    marker = unique_sleep_seconds()  # found by a machine-wide scan: no other run may share it
     server.enqueue(
         call_reply(FunctionCall("shell", {"command": f"echo started; sleep {marker}"}, "call_s")),
         text_reply("Noted, it was stopped."),
