@@ -30,8 +30,10 @@ from infercode.engine.events import (
     ToolFinished,
     ToolOutputDelta,
     ToolRequested,
+    ToolStarted,
     TurnFinished,
     Usage,
+    assert_never,
 )
 from infercode.engine.valid_text import loads_text
 
@@ -54,82 +56,88 @@ def _arguments(raw: str) -> object:
 
 def event_record(event: Event) -> JSON | None:
     """The stream-json line for an event (None for events that have no line of their own)."""
-    if isinstance(event, RequestStarted):
-        return {"type": "turn_started", "turn": event.step}
-    if isinstance(event, TextDelta):
-        return {"type": "text_delta", "text": event.text}
-    if isinstance(event, MessageDone):
-        return {"type": "message", "text": event.text}
-    if isinstance(event, ReasoningDelta):
-        return {"type": "reasoning_delta", "text": event.text}
-    if isinstance(event, ReasoningDone):
-        return {"type": "reasoning", "text": event.text}
-    if isinstance(event, ToolRequested):
-        record: JSON = {
-            "type": "tool_requested",
-            "call_id": event.call.call_id,
-            "name": event.call.name,
-            "arguments": _arguments(event.call.arguments),
-            "kind": event.kind,
-            "summary": event.summary,
-            "outside_workspace": event.outside_workspace,
-        }
-        if event.server is not None:  # an MCP call: its server and the tool's own name
-            record.update(server=event.server, tool=event.tool)
-        return record
-    if isinstance(event, ToolDecided):
-        return {
-            "type": "tool_decided",
-            "call_id": event.call.call_id,
-            "name": event.call.name,
-            "decision": event.decision,
-            "message": event.message,
-        }
-    if isinstance(event, ToolOutputDelta):
-        return {"type": "tool_output_delta", "call_id": event.call.call_id, "text": event.text}
-    if isinstance(event, ToolFinished):
-        return {
-            "type": "tool_output",
-            "call_id": event.call.call_id,
-            "name": event.call.name,
-            "ok": event.ok,
-            "summary": event.summary,
-            "output": event.output,
-            "duration_ms": round(event.duration_s * 1000),
-        }
-    if isinstance(event, ResponseCompleted):
-        return {
-            "type": "usage",
-            "usage": usage_record(event.usage),
-            "total": usage_record(event.total),
-        }
-    if isinstance(event, Notice):
-        return {"type": "notice", "text": event.text}
-    if isinstance(event, Retrying):
-        # The deltas since the last turn_started or retry were the broken attempt's: drop them.
-        return {
-            "type": "retry",
-            "attempt": event.attempt,
-            "max_attempts": event.max_attempts,
-            "delay_ms": round(event.delay_s * 1000),
-            "reason": event.reason,
-            "message": event.text(),
-        }
-    if isinstance(event, PlanUpdated):
-        return {
-            "type": "plan",
-            "call_id": event.call.call_id,
-            "explanation": event.explanation,
-            "plan": [{"step": step.step, "status": step.status} for step in event.steps],
-            "changed": event.changed,
-        }
-    if isinstance(event, Compacted):
-        return {
-            "type": "compacted",
-            "before_tokens": event.before_tokens,
-            "after_tokens": event.after_tokens,
-        }
-    return None
+    match event:
+        case RequestStarted():
+            return {"type": "turn_started", "turn": event.step}
+        case TextDelta():
+            return {"type": "text_delta", "text": event.text}
+        case MessageDone():
+            return {"type": "message", "text": event.text}
+        case ReasoningDelta():
+            return {"type": "reasoning_delta", "text": event.text}
+        case ReasoningDone():
+            return {"type": "reasoning", "text": event.text}
+        case ToolRequested():
+            record: JSON = {
+                "type": "tool_requested",
+                "call_id": event.call.call_id,
+                "name": event.call.name,
+                "arguments": _arguments(event.call.arguments),
+                "kind": event.kind,
+                "summary": event.summary,
+                "outside_workspace": event.outside_workspace,
+            }
+            if event.server is not None:  # an MCP call: its server and the tool's own name
+                record.update(server=event.server, tool=event.tool)
+            return record
+        case ToolDecided():
+            return {
+                "type": "tool_decided",
+                "call_id": event.call.call_id,
+                "name": event.call.name,
+                "decision": event.decision,
+                "message": event.message,
+            }
+        case ToolOutputDelta():
+            return {"type": "tool_output_delta", "call_id": event.call.call_id, "text": event.text}
+        case ToolFinished():
+            return {
+                "type": "tool_output",
+                "call_id": event.call.call_id,
+                "name": event.call.name,
+                "ok": event.ok,
+                "summary": event.summary,
+                "output": event.output,
+                "duration_ms": round(event.duration_s * 1000),
+            }
+        case ResponseCompleted():
+            return {
+                "type": "usage",
+                "usage": usage_record(event.usage),
+                "total": usage_record(event.total),
+            }
+        case Notice():
+            return {"type": "notice", "text": event.text}
+        case Retrying():
+            # The deltas since the last turn_started or retry were the broken attempt's: drop them.
+            return {
+                "type": "retry",
+                "attempt": event.attempt,
+                "max_attempts": event.max_attempts,
+                "delay_ms": round(event.delay_s * 1000),
+                "reason": event.reason,
+                "message": event.text(),
+            }
+        case PlanUpdated():
+            return {
+                "type": "plan",
+                "call_id": event.call.call_id,
+                "explanation": event.explanation,
+                "plan": [{"step": step.step, "status": step.status} for step in event.steps],
+                "changed": event.changed,
+            }
+        case Compacted():
+            return {
+                "type": "compacted",
+                "before_tokens": event.before_tokens,
+                "after_tokens": event.after_tokens,
+            }
+        case ToolStarted():
+            return {"type": "tool_started", "call_id": event.call.call_id, "name": event.call.name}
+        case TurnFinished():
+            return None  # the run's ``result`` line says how it ended
+        case _:
+            assert_never(event)
 
 
 @dataclass

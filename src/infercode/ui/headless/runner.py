@@ -18,12 +18,17 @@ from infercode.engine.events import (
     PlanUpdated,
     ReasoningDelta,
     ReasoningDone,
+    RequestStarted,
+    ResponseCompleted,
     Retrying,
     TextDelta,
     ToolDecided,
     ToolFinished,
+    ToolOutputDelta,
     ToolRequested,
+    ToolStarted,
     TurnFinished,
+    assert_never,
 )
 from infercode.engine.output_schema import check_answer
 from infercode.engine.plan import plan_markdown
@@ -80,36 +85,55 @@ class ProgressPrinter:
     def __call__(self, event: Event) -> None:
         if self.quiet:
             return
-        if isinstance(event, MessageDone):
-            self._last_message = event.text
-        elif isinstance(event, ToolRequested):
-            if self._last_message:  # a message followed by calls is commentary, not the answer
-                self._write(self._last_message.rstrip())
-                self._last_message = ""
-            outside = " [OUTSIDE THE WORKSPACE]" if event.outside_workspace else ""
-            self._write(f"→ {safe_line(event.call.name)}: {safe_line(event.summary)}{outside}")
-        elif isinstance(event, ToolDecided):
-            if event.decision not in ("approved", "approved_by_rule"):
-                self._write(f"  {DECISION_WORDS[event.decision]}")
-        elif isinstance(event, ToolFinished):
-            mark = "✓" if event.ok else "✗"
-            timing = f" ({event.duration_s:.1f}s)" if event.duration_s >= 0.1 else ""
-            summary = safe_line(event.summary or ("ok" if event.ok else "failed"))
-            self._write(f"  {mark} {summary}{timing}")
-            if not event.ok and event.summary in ("invalid", "error", "crashed"):
-                first = event.output.strip().split("\n")[0][:200]
-                self._write("    " + safe_line(first) if event.output else "")
-        elif isinstance(event, Notice):
-            self._write(event.text)
-        elif isinstance(event, Retrying):
-            self._last_message = ""  # the broken attempt's text is not the answer
-            self._write(event.text())
-        elif isinstance(event, Compacted):
-            self._write(compacted_text(event))
-        elif isinstance(event, PlanUpdated) and event.changed:
-            self._write("plan:")
-            for line in plan_markdown(event.explanation, event.steps).splitlines():
-                self._write(f"  {line}" if line else "")
+        match event:
+            case MessageDone():
+                self._last_message = event.text
+            case ToolRequested():
+                if self._last_message:  # a message followed by calls is commentary, not the answer
+                    self._write(self._last_message.rstrip())
+                    self._last_message = ""
+                outside = " [OUTSIDE THE WORKSPACE]" if event.outside_workspace else ""
+                name, summary = safe_line(event.call.name), safe_line(event.summary)
+                self._write(f"→ {name}: {summary}{outside}")
+            case ToolDecided():
+                if event.decision not in ("approved", "approved_by_rule"):
+                    self._write(f"  {DECISION_WORDS[event.decision]}")
+            case ToolFinished():
+                self._finished(event)
+            case Notice():
+                self._write(event.text)
+            case Retrying():
+                self._last_message = ""  # the broken attempt's text is not the answer
+                self._write(event.text())
+            case Compacted():
+                self._write(compacted_text(event))
+            case PlanUpdated():
+                if event.changed:
+                    self._write("plan:")
+                    for line in plan_markdown(event.explanation, event.steps).splitlines():
+                        self._write(f"  {line}" if line else "")
+            case (
+                RequestStarted()
+                | TextDelta()
+                | ReasoningDelta()
+                | ReasoningDone()
+                | ToolStarted()
+                | ToolOutputDelta()
+                | ResponseCompleted()
+                | TurnFinished()
+            ):
+                pass  # progress shows calls and notices; the answer itself goes to stdout
+            case _:
+                assert_never(event)
+
+    def _finished(self, event: ToolFinished) -> None:
+        mark = "✓" if event.ok else "✗"
+        timing = f" ({event.duration_s:.1f}s)" if event.duration_s >= 0.1 else ""
+        summary = safe_line(event.summary or ("ok" if event.ok else "failed"))
+        self._write(f"  {mark} {summary}{timing}")
+        if not event.ok and event.summary in ("invalid", "error", "crashed"):
+            first = event.output.strip().split("\n")[0][:200]
+            self._write("    " + safe_line(first) if event.output else "")
 
     def _write(self, line: str) -> None:
         # Every progress line passes the terminal choke point: it carries model and tool text.

@@ -29,6 +29,7 @@ from infercode.engine.events import (
     ReasoningDelta,
     ReasoningDone,
     RequestStarted,
+    ResponseCompleted,
     Retrying,
     TextDelta,
     ToolDecided,
@@ -37,6 +38,7 @@ from infercode.engine.events import (
     ToolRequested,
     ToolStarted,
     TurnFinished,
+    assert_never,
 )
 from infercode.ui.repl.plan_view import plan_lines
 from infercode.ui.repl.render import (
@@ -242,61 +244,66 @@ class TurnView:
     # -- events ----------------------------------------------------------------------------------
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, TextDelta):
-            if self.reasoning.active:  # the answer starts: reasoning is over, settle it
-                self.reasoning.finish(self.console.width)
-            self._streamed_message = True
-            self.message.feed(event.text)
-            self._set_phase("writing")
-        elif isinstance(event, ReasoningDelta):
-            if self.show_reasoning():
-                self.reasoning.feed(event.text)
-            self._set_phase("thinking")
-        elif isinstance(event, RequestStarted):
-            self._streamed_message = False
-            self._set_phase(f"waiting for {self.model_name()}")
-            self._start_live()
-        elif isinstance(event, ReasoningDone):
-            self.reasoning.finish(self.console.width)
-        elif isinstance(event, MessageDone):
-            if not self._streamed_message:
-                self.message.feed(event.text)  # a server that sent no deltas
-            self.message.finish(self.console.width)
-            self._streamed_message = False
-        elif isinstance(event, ToolOutputDelta):
-            if self.shell is not None:
-                self.shell.feed(event.text)
-        else:
-            self._on_tool_or_end(event)
-
-    def _on_tool_or_end(self, event: Event) -> None:
-        if isinstance(event, ToolRequested):
-            self.pause()
-            self._requests[event.call.call_id] = event
-            self._print_request(event)
-        elif isinstance(event, ToolDecided):
-            self._on_decided(event)
-        elif isinstance(event, ToolStarted):
-            request = self._requests.get(event.call.call_id)
-            if request is not None and request.kind in ("shell", "escalate"):
-                self.shell = ShellOutput()
-                self._set_phase("running")
+        match event:
+            case TextDelta():
+                if self.reasoning.active:  # the answer starts: reasoning is over, settle it
+                    self.reasoning.finish(self.console.width)
+                self._streamed_message = True
+                self.message.feed(event.text)
+                self._set_phase("writing")
+            case ReasoningDelta():
+                if self.show_reasoning():
+                    self.reasoning.feed(event.text)
+                self._set_phase("thinking")
+            case RequestStarted():
+                self._streamed_message = False
+                self._set_phase(f"waiting for {self.model_name()}")
                 self._start_live()
-        elif isinstance(event, ToolFinished):
-            self._on_finished(event)
-        elif isinstance(event, Notice):
-            self.pause()
-            self._print("notice", Text(safe_text(event.text), style="dim"))
-        elif isinstance(event, Compacted):
-            self.pause()
-            self._print("notice", Text(safe_text(compacted_text(event)), style="dim"))
-        elif isinstance(event, Retrying):
-            self._on_retrying(event)
-        elif isinstance(event, TurnFinished):
-            self._on_turn_finished(event)
-        elif isinstance(event, PlanUpdated) and event.changed:
-            self.pause()
-            self._print("plan", *plan_lines(event.explanation, event.steps))
+            case ReasoningDone():
+                self.reasoning.finish(self.console.width)
+            case MessageDone():
+                if not self._streamed_message:
+                    self.message.feed(event.text)  # a server that sent no deltas
+                self.message.finish(self.console.width)
+                self._streamed_message = False
+            case ToolOutputDelta():
+                if self.shell is not None:
+                    self.shell.feed(event.text)
+            case ToolRequested():
+                self.pause()
+                self._requests[event.call.call_id] = event
+                self._print_request(event)
+            case ToolDecided():
+                self._on_decided(event)
+            case ToolStarted():
+                self._on_started(event)
+            case ToolFinished():
+                self._on_finished(event)
+            case Notice():
+                self.pause()
+                self._print("notice", Text(safe_text(event.text), style="dim"))
+            case Compacted():
+                self.pause()
+                self._print("notice", Text(safe_text(compacted_text(event)), style="dim"))
+            case Retrying():
+                self._on_retrying(event)
+            case TurnFinished():
+                self._on_turn_finished(event)
+            case PlanUpdated():
+                if event.changed:  # a checklist only when the plan changed
+                    self.pause()
+                    self._print("plan", *plan_lines(event.explanation, event.steps))
+            case ResponseCompleted():
+                pass  # the bottom toolbar shows the tokens
+            case _:
+                assert_never(event)
+
+    def _on_started(self, event: ToolStarted) -> None:
+        request = self._requests.get(event.call.call_id)
+        if request is not None and request.kind in ("shell", "escalate"):
+            self.shell = ShellOutput()
+            self._set_phase("running")
+            self._start_live()
 
     def _on_retrying(self, event: Retrying) -> None:
         """The attempt's text is not the answer: drop it from the live area; say so if part of
