@@ -3,23 +3,20 @@ survived the kill, and never that they were killed."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from infercode.engine.events import JSON
-from infercode.tools.base import ToolContext, ToolResult
+from infercode.tools.base import ToolContext
 from infercode.tools.escaped import survivors
 from infercode.tools.shell import ShellTool
 from infercode.tools.workspace import Workspace
 from tests.conftest import run_infercode
 from tests.support.responses_server import FunctionCall, ResponsesServer, call_reply, text_reply
-from tests.tools.test_tool_shell import alive, wait_gone
+from tests.tools.conftest import alive
+from tests.tools.test_tool_shell import run, wait_gone
 
 #: These tests are about another layer (signals, escaped processes, a racing background process,
 #: infercode's own environment); under bubblewrap's PID namespace the commands' pids, background
@@ -35,20 +32,9 @@ def tool(tmp_path: Path) -> ShellTool:
 
 
 @pytest.fixture
-def escaped() -> Iterator[list[int]]:
+def escaped(leftover_pids: list[int]) -> list[int]:
     """Pids the tests leave running on purpose; killed at the end."""
-    pids: list[int] = []
-    yield pids
-    for pid in pids:
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
-
-
-def run(
-    tool: ShellTool, command: str, ctx: ToolContext | None = None, **extra: object
-) -> ToolResult:
-    args: JSON = {"command": command, **extra}
-    return tool.prepare(args).execute(ctx or ToolContext())
+    return leftover_pids
 
 
 def _reported(output: str, escaped: list[int]) -> dict[int, str]:

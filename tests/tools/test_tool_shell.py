@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,21 +13,7 @@ from infercode.errors import ToolError
 from infercode.tools.base import ToolContext, ToolResult
 from infercode.tools.shell import ShellTool
 from infercode.tools.workspace import Workspace
-
-
-def alive(pid: int) -> bool:
-    """Running, not a zombie (orphans may stay zombies where init does not reap them)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    return state not in ("Z", "X")
+from tests.tools.conftest import alive
 
 
 def wait_gone(pid: int, within_s: float = 3.0) -> bool:
@@ -52,16 +35,6 @@ def root(tmp_path: Path) -> Path:
 @pytest.fixture
 def tool(root: Path) -> ShellTool:
     return ShellTool(Workspace(root))
-
-
-@pytest.fixture
-def leftover_pids() -> Iterator[list[int]]:
-    """Pids a test expects to be dead; killed afterwards if the test failed to kill them."""
-    pids: list[int] = []
-    yield pids
-    for pid in pids:
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
 
 
 def run(
