@@ -17,6 +17,7 @@ from infercode.engine.instructions import build_instructions
 from infercode.engine.model import ModelClient
 from infercode.engine.modes import APPROVAL_MODES, ApprovalMode
 from infercode.engine.retry import RetryPolicy
+from infercode.engine.skills import discover_skills, with_skills
 from infercode.errors import ConfigError
 from infercode.redact import SecretMask
 from infercode.tools.registry import build_tools
@@ -73,10 +74,11 @@ def build_agent(
         from infercode.api.client import OpenAIModel
 
         model = OpenAIModel(settings)
+    skills = discover_skills(root, config_dir())
     options = AgentOptions(
         model=settings.model,
         # AGENTS.md from the user's config dir, the repository root and down to where we started
-        instructions=build_instructions(root, Path.cwd(), config_dir()),
+        instructions=with_skills(build_instructions(root, Path.cwd(), config_dir()), skills),
         max_turns=settings.max_turns,
         reasoning_effort=settings.reasoning_effort,
         include_encrypted_reasoning=settings.wants_encrypted_reasoning(),
@@ -89,6 +91,8 @@ def build_agent(
         ),
     )
     workspace = Workspace(root)
+    # A skill's SKILL.md (and the files beside it) is read without the outside-path question.
+    workspace.allow_reads([skill.path for skill in skills])
     if sandbox is None:
         from infercode.cli.sandbox_setup import make_sandbox
 

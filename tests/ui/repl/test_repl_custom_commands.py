@@ -31,6 +31,9 @@ def test_project_and_user_commands(server: ResponsesServer, tmp_path: Path) -> N
                 "Review @$1 please.\n"
             ),
             "app.py": "print('marker-line')\n",
+            ".infercode/skills/deploy/SKILL.md": (
+                "---\nname: deploy\ndescription: Ship it to staging.\n---\nsteps\n"
+            ),
         },
     )
     with term:
@@ -43,6 +46,9 @@ def test_project_and_user_commands(server: ResponsesServer, tmp_path: Path) -> N
         assert "/review <path>" in screen
         assert "review a file for bugs (project)" in screen
         assert "/frontend:check" in screen and "(user)" in screen
+        term.wait_prompt()
+        term.send_line("/skills")
+        term.wait_for("Ship it to staging. (project:")
         term.wait_prompt()
         term.type("/rev")
         term.press("tab")

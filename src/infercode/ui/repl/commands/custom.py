@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.table import Table
+from rich.text import Text
+
 from infercode.config.paths import config_dir
 from infercode.engine.custom_commands import CustomCommand, load_commands
+from infercode.engine.skills import discover_skills
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, Handler, ReplState
+from infercode.ui.terminal_text import safe_line, safe_text
 
 
 def _handler(command: CustomCommand) -> Handler:
@@ -27,8 +32,30 @@ def _handler(command: CustomCommand) -> Handler:
     return run
 
 
+def _skills(state: ReplState, arg: str) -> None:
+    skills = discover_skills(state.root, config_dir())
+    if not skills:
+        state.console.print(
+            Text(
+                "No skills: put SKILL.md files in .agents/skills/NAME/, .infercode/skills/NAME/ "
+                f"or {safe_text(str(config_dir() / 'skills'))}/NAME/.",
+                "dim",
+            ),
+            highlight=False,
+        )
+        return
+    table = Table.grid(padding=(0, 2))
+    for skill in skills:
+        table.add_row(
+            Text(safe_line(skill.name), style="bold"),
+            Text(f"{safe_text(skill.description)} ({skill.source}: {safe_line(str(skill.path))})"),
+        )
+    state.console.print(table)
+
+
 def add_custom_commands(registry: CommandRegistry, root: Path) -> list[str]:
     """Adds every custom command whose name no built-in has; returns the warnings to show."""
+    registry.add(Command("skills", "the skills the model can read (SKILL.md)", _skills))
     commands, warnings = load_commands(root, config_dir())
     for custom in commands:
         if registry.get(custom.name) is not None:
