@@ -89,6 +89,7 @@ def _launch(args: RunArgs) -> NoReturn:
         text_format=text_format,
         resume=resume_path,
         trust_project_mcp=args.trust_project_mcp,
+        trust_project=args.trust_project,
     )
     end(code)
 

@@ -53,6 +53,7 @@ from infercode.engine.history import (
     reasoning_text,
     user_message,
 )
+from infercode.engine.hooks import EventHooks
 from infercode.engine.model import ItemDone, ModelClient, ModelRequest, ModelStream, StreamCompleted
 from infercode.engine.modes import (
     PLAN_MODE_INSTRUCTIONS,
@@ -167,6 +168,7 @@ class Agent:
         request_hook: RequestHook | None = None,
         workspace: Workspace | None = None,
         approval_mode: ApprovalMode = "ask",
+        event_hooks: EventHooks | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
@@ -175,6 +177,7 @@ class Agent:
         self.options = options
         self.rules = rules if rules is not None else SessionRules()
         self.hooks: TurnHooks = hooks if hooks is not None else NoHooks()
+        self.event_hooks = event_hooks if event_hooks is not None else EventHooks(None)
         self.request_hook = request_hook
         self.workspace = workspace
         #: Read it to show it; change it with ``set_approval_mode``.
@@ -248,7 +251,11 @@ class Agent:
     def run_turn(self, text: str) -> Generator[Event, None, None]:
         """Send ``text``; work until the model answers without calls, fails, or is stopped."""
         self.history.repair()  # a session resumed after a crash may end with unanswered calls
-        self.history.append(user_message(text))
+        sent = yield from self.event_hooks.submit(text)  # None: a hook dropped it (HookRan says)
+        if sent is None:
+            yield self._finished(_Turn(label=text), "done")
+            return
+        self.history.append(user_message(sent))
         yield from self._turn(_Turn(label=text))
 
     def retry_turn(self) -> Generator[Event, None, None]:
@@ -261,6 +268,11 @@ class Agent:
         error: ModelError | None = None
         try:
             status, error = yield from self._loop(turn)
+            while status == "done" and (
+                again := (yield from self.event_hooks.stop(turn.final_text))
+            ):
+                self.history.append(user_message(again))  # a Stop hook: go on, once
+                status, error = yield from self._loop(turn)
         except KeyboardInterrupt:
             status = "interrupted"
         finally:
@@ -478,6 +490,9 @@ class Agent:
             server=prepared.mcp_server,
             tool=prepared.mcp_tool,
         )
+        if (refusal := (yield from self.event_hooks.pre_tool(call))) is not None:
+            yield from self._deny(call, Decision(False, refusal, source="rule"))
+            return
         review = self.rules.review(request)
         if review.verdict == "deny":  # deny rules beat every mode, --yes included
             turn.denied += 1
@@ -626,6 +641,7 @@ class Agent:
         if result.escalation is not None and self.options.escalation:
             result = yield from self._escalate(call, result, time.monotonic() - started)
         yield from self._finish_call(call, result, time.monotonic() - started)
+        yield from self.event_hooks.post_tool(call, result.output, result.ok)
 
     def _escalate(
         self, call: ToolCall, result: ToolResult, duration_s: float

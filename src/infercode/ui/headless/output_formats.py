@@ -17,6 +17,7 @@ from infercode.engine.events import (
     JSON,
     Compacted,
     Event,
+    HookRan,
     MessageDone,
     Notice,
     PlanUpdated,
@@ -105,6 +106,15 @@ def event_record(event: Event) -> JSON | None:
         }
     if isinstance(event, Notice):
         return {"type": "notice", "text": event.text}
+    if isinstance(event, HookRan):
+        return {
+            "type": "hook",
+            "event": event.hook_event,
+            "command": event.command,
+            "outcome": event.outcome,
+            "message": event.message,
+            "duration_ms": round(event.duration_s * 1000),
+        }
     if isinstance(event, Retrying):
         # The deltas since the last turn_started or retry were the broken attempt's: drop them.
         return {

@@ -13,6 +13,7 @@ from infercode.engine.events import (
     JSON,
     Compacted,
     Event,
+    HookRan,
     MessageDone,
     Notice,
     PlanUpdated,
@@ -101,6 +102,8 @@ class ProgressPrinter:
                 self._write("    " + safe_line(first) if event.output else "")
         elif isinstance(event, Notice):
             self._write(event.text)
+        elif isinstance(event, HookRan):
+            self._write(event.text())
         elif isinstance(event, Retrying):
             self._last_message = ""  # the broken attempt's text is not the answer
             self._write(event.text())

@@ -23,6 +23,7 @@ from infercode.engine.compaction import compacted_text
 from infercode.engine.events import (
     Compacted,
     Event,
+    HookRan,
     MessageDone,
     Notice,
     PlanUpdated,
@@ -287,6 +288,10 @@ class TurnView:
         elif isinstance(event, Notice):
             self.pause()
             self._print("notice", Text(safe_text(event.text), style="dim"))
+        elif isinstance(event, HookRan):
+            self.pause()
+            style = "dim" if event.outcome == "ok" else "yellow"
+            self._print("notice", Text(f"  ↪ {safe_text(event.text())}", style=style))
         elif isinstance(event, Compacted):
             self.pause()
             self._print("notice", Text(safe_text(compacted_text(event)), style="dim"))
