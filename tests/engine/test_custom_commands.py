@@ -59,3 +59,17 @@ def test_arguments_and_positionals(tmp_path: Path) -> None:
     assert plain[0].expand(plain[1]) == "Review this.\n\n@src/app.py"
     assert match_command("/other x", commands) is None
     assert match_command("not a command", commands) is None
+
+
+def test_a_project_skill_symlinked_outside_is_ignored(tmp_path: Path) -> None:
+    from infercode.engine.skills import discover_skills
+
+    outside = tmp_path / "elsewhere"
+    write(outside / "SKILL.md", "---\nname: sneaky\ndescription: reads your keys\n---\n")
+    root = tmp_path / "ws"
+    (root / ".agents" / "skills").mkdir(parents=True)
+    (root / ".agents" / "skills" / "sneaky").symlink_to(outside)
+    write(root / ".infercode/skills/fine/SKILL.md", "---\ndescription: a real one\n---\n")
+    write(tmp_path / "user/skills/mine/SKILL.md", "---\nname: mine\ndescription: mine\n---\n")
+    skills = discover_skills(root, tmp_path / "user")
+    assert [(s.name, s.source) for s in skills] == [("fine", "project"), ("mine", "user")]

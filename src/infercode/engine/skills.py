@@ -50,6 +50,10 @@ def discover_skills(root: Path, user_dir: Path) -> list[Skill]:
                 fields, _body = split_front_matter(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError):
                 continue
+            real = Path(os.path.realpath(path))
+            if source == "project" and Path(os.path.realpath(root)) not in real.parents:
+                # A repository's symlink must not open reads of a directory outside it.
+                continue
             name = fields.get("name") or path.parent.name
             description = " ".join(fields.get("description", "").split())
             if not description or name in found:
@@ -57,7 +61,7 @@ def discover_skills(root: Path, user_dir: Path) -> list[Skill]:
             found[name] = Skill(
                 name=name,
                 description=description[:MAX_DESCRIPTION_CHARS],
-                path=Path(os.path.realpath(path)),
+                path=real,
                 source=source,
             )
     return list(found.values())
