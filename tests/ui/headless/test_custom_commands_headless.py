@@ -39,3 +39,16 @@ def test_headless_unknown_slash_prompt_is_sent_as_is(
     result = run_infercode(["--base-url", server.url, "-p", "/nothing here"], cwd=workspace)
     assert result.returncode == 0, result.stderr
     assert "/nothing here" in user_text(server.posts()[0])
+
+
+def test_a_command_file_model_is_used_for_its_prompt(
+    server: ResponsesServer, workspace: Path
+) -> None:
+    commands = workspace / ".claude" / "commands"
+    commands.mkdir(parents=True)
+    (commands / "quick.md").write_text("---\nmodel: MiniMax-M2.7\n---\nBe quick: $ARGUMENTS\n")
+    server.enqueue(text_reply("ok"))
+    result = run_infercode(["--base-url", server.url, "-p", "/quick tidy up"], cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert server.posts()[0]["model"] == "MiniMax-M2.7"
+    assert user_text(server.posts()[0]) == "Be quick: tidy up"
