@@ -51,6 +51,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "infercode.sandbox",  # the sandbox service's type, for /sandbox
         "infercode.tools.walk",
     ),
+    "infercode.hooks": (
+        "infercode.engine",
+        "infercode.config",
+        "infercode.tools.child_env",
+    ),
     "infercode.cli": ("infercode",),
     "infercode.__main__": ("infercode.cli",),
 }

@@ -59,6 +59,11 @@ def _launch(args: RunArgs) -> NoReturn:
             code = run_repl(settings, root, first_message=args.prompt_arg, resume=resume_path)
             end(code)
         prompt = _headless_prompt(args.print_prompt, args.prompt_arg)
+        from infercode.ui.headless.custom_prompt import expand_prompt
+
+        prompt, command_model = expand_prompt(prompt, root)
+        if command_model and not args.model:
+            settings = settings.with_overrides(model=command_model)
         check_key(settings)
         schema = load_schema(args.output_schema) if args.output_schema is not None else None
         resume_path = _resume_path(root, args.continue_last, args.resume)
@@ -84,6 +89,7 @@ def _launch(args: RunArgs) -> NoReturn:
         text_format=text_format,
         resume=resume_path,
         trust_project_mcp=args.trust_project_mcp,
+        trust_project=args.trust_project,
     )
     end(code)
 

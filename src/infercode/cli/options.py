@@ -126,6 +126,12 @@ class RunArgs:
         default=False,
         fast=True,
     )
+    trust_project: bool = option(
+        "--trust-project",
+        help="Headless: run the hooks of the project's .infercode/config.toml without asking.",
+        default=False,
+        fast=True,
+    )
     trust_project_mcp: bool = option(
         "--trust-project-mcp",
         help="Headless: start the MCP servers of the project's .mcp.json without asking.",

@@ -7,16 +7,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from infercode.cli.hooks_setup import event_hooks
 from infercode.config.paths import config_dir
 from infercode.config.settings import Settings
 from infercode.engine.agent import Agent, AgentOptions, TurnHooks
 from infercode.engine.approval import Approver, DenyAll, SessionRules
 from infercode.engine.events import JSON
 from infercode.engine.history import History
+from infercode.engine.hooks import EventHooks
 from infercode.engine.instructions import build_instructions
 from infercode.engine.model import ModelClient
 from infercode.engine.modes import APPROVAL_MODES, ApprovalMode
 from infercode.engine.retry import RetryPolicy
+from infercode.engine.skills import discover_skills, with_skills
 from infercode.errors import ConfigError
 from infercode.redact import SecretMask
 from infercode.tools.registry import build_tools
@@ -63,6 +66,7 @@ def build_agent(
     warm_up: bool = True,
     sandbox: Sandbox | None = None,
     escalation: bool = False,
+    event_hooks: EventHooks | None = None,
 ) -> Agent:
     """The engine for ``root``; ``warm_up``: take the first checkpoint snapshot in the background
     now (the REPL asks later, once its prompt is drawn). Shell commands run in ``sandbox`` (one
@@ -73,10 +77,11 @@ def build_agent(
         from infercode.api.client import OpenAIModel
 
         model = OpenAIModel(settings)
+    skills = discover_skills(root, config_dir())
     options = AgentOptions(
         model=settings.model,
         # AGENTS.md from the user's config dir, the repository root and down to where we started
-        instructions=build_instructions(root, Path.cwd(), config_dir()),
+        instructions=with_skills(build_instructions(root, Path.cwd(), config_dir()), skills),
         max_turns=settings.max_turns,
         reasoning_effort=settings.reasoning_effort,
         include_encrypted_reasoning=settings.wants_encrypted_reasoning(),
@@ -89,6 +94,8 @@ def build_agent(
         ),
     )
     workspace = Workspace(root)
+    # A skill's SKILL.md (and the files beside it) is read without the outside-path question.
+    workspace.allow_reads([skill.path for skill in skills])
     if sandbox is None:
         from infercode.cli.sandbox_setup import make_sandbox
 
@@ -111,6 +118,7 @@ def build_agent(
         hooks=hooks,
         workspace=workspace,
         approval_mode=initial_mode(settings),
+        event_hooks=event_hooks,
         request_hook=Compactor(
             settings.context_window(),
             settings.compact_threshold,
@@ -131,6 +139,7 @@ def build_session(
     escalation: bool = False,
     mcp_servers: list[McpServer] | None = None,
     warn: Callable[[str], None] | None = None,
+    event_hooks: EventHooks | None = None,
 ) -> SessionServices:
     """The engine and the services a front-end uses beside it (checkpoints, the recorder, the
     sandbox); ``escalation``: the front-end can ask to rerun a blocked command unconfined.
@@ -158,7 +167,10 @@ def build_session(
         session=recorder,
         sandbox=sandbox,
         escalation=escalation,
+        event_hooks=event_hooks,
     )
+    if event_hooks is not None and recorder is not None:
+        event_hooks.session_id = lambda: recorder.id or ""
     services = SessionServices(
         agent,
         checkpoints=hooks,
@@ -199,6 +211,7 @@ def run_repl(
     opened = open_session_or_warn(settings, root, resume, lazy=True)
     lazy = LazyModel(settings)
     servers = _mcp_servers(settings, root, trust_all=False, interactive=True)
+    hooks = event_hooks(settings, root, trust_project=False, interactive=True, warn=_stderr_line)
 
     def build(approver: Approver) -> SessionServices:
         services = build_session(
@@ -210,6 +223,7 @@ def run_repl(
             warm_up=False,
             escalation=True,
             mcp_servers=servers,
+            event_hooks=hooks,
         )
         services.list_models = lazy.list_models
         services.start_client = lazy.start
@@ -240,6 +254,7 @@ def run_headless(
     text_format: JSON | None = None,
     resume: Path | None = None,
     trust_project_mcp: bool = False,
+    trust_project: bool = False,
 ) -> int:
     from dataclasses import replace
 
@@ -254,6 +269,15 @@ def run_headless(
         sys.stderr.write(f"infercode: error: {safe_text(str(error))}\n")
         return 2
     servers = _mcp_servers(settings, root, trust_all=trust_project_mcp, interactive=False)
+    try:
+        hooks = event_hooks(
+            settings, root, trust_project=trust_project, interactive=False, warn=_stderr_line
+        )
+    except ConfigError as error:
+        from infercode.ui.terminal_text import safe_text
+
+        sys.stderr.write(f"infercode: error: {safe_text(str(error))}\n")
+        return 2
     services = build_session(
         settings,
         root,
@@ -262,6 +286,7 @@ def run_headless(
         text_format=text_format,
         mcp_servers=servers,
         warn=_stderr_line,
+        event_hooks=hooks,
     )
     if services.mcp is not None:  # the first request waits for them (or their startup timeout)
         services.mcp.start()

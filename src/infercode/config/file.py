@@ -227,6 +227,8 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str = "") -> dict[
 
             out["mcp_servers"] = parse_servers(value, path, prefix)
             continue
+        if key == "hooks" and not prefix:  # read and checked by infercode.hooks.config
+            continue
         if key not in KEYS:
             raise ConfigError(f"{path}: unknown key '{prefix}{key}'{_suggestion(key)}")
         field_name, parse = KEYS[key]

@@ -19,6 +19,7 @@ from infercode.engine.approval import Approver, SessionRules
 from infercode.engine.calls import CallHandling
 from infercode.engine.events import JSON, Event, Notice, PlanStep, TurnFinished, TurnStatus, Usage
 from infercode.engine.history import History, user_message
+from infercode.engine.hooks import EventHooks
 from infercode.engine.model import ModelClient, ModelRequest
 from infercode.engine.modes import PLAN_MODE_INSTRUCTIONS, ApprovalMode
 from infercode.engine.plan import SPEC as PLAN_SPEC
@@ -66,6 +67,7 @@ class Agent(ResponseStreaming, CallHandling):
         request_hook: RequestHook | None = None,
         workspace: Workspace | None = None,
         approval_mode: ApprovalMode = "ask",
+        event_hooks: EventHooks | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
@@ -74,6 +76,8 @@ class Agent(ResponseStreaming, CallHandling):
         self.options = options
         self.rules = rules if rules is not None else SessionRules()
         self.hooks: TurnHooks = hooks if hooks is not None else NoHooks()
+        self.event_hooks = event_hooks if event_hooks is not None else EventHooks(None)
+        self.event_hooks = event_hooks if event_hooks is not None else EventHooks(None)
         self.request_hook = request_hook
         self.workspace = workspace
         #: Read it to show it; change it with ``set_approval_mode``.
@@ -147,7 +151,11 @@ class Agent(ResponseStreaming, CallHandling):
     def run_turn(self, text: str) -> Generator[Event, None, None]:
         """Send ``text``; work until the model answers without calls, fails, or is stopped."""
         self.history.repair()  # a session resumed after a crash may end with unanswered calls
-        self.history.append(user_message(text))
+        sent = yield from self.event_hooks.submit(text)  # None: a hook dropped it (HookRan says)
+        if sent is None:
+            yield self._finished(TurnState(label=text), "done")
+            return
+        self.history.append(user_message(sent))
         yield from self._turn(TurnState(label=text))
 
     def retry_turn(self) -> Generator[Event, None, None]:
@@ -160,6 +168,16 @@ class Agent(ResponseStreaming, CallHandling):
         error: ModelError | None = None
         try:
             status, error = yield from self._loop(turn)
+            while status == "done" and (
+                again := (yield from self.event_hooks.stop(turn.final_text))
+            ):
+                self.history.append(user_message(again))  # a Stop hook: go on, once
+                status, error = yield from self._loop(turn)
+            while status == "done" and (
+                again := (yield from self.event_hooks.stop(turn.final_text))
+            ):
+                self.history.append(user_message(again))  # a Stop hook: go on, once
+                status, error = yield from self._loop(turn)
         except KeyboardInterrupt:
             status = "interrupted"
         finally:

@@ -22,6 +22,7 @@ from infercode.engine.events import (
     ToolStarted,
 )
 from infercode.engine.history import History, function_call_output
+from infercode.engine.hooks import EventHooks
 from infercode.engine.modes import PLAN_MODE_REFUSAL, ApprovalMode, mode_verdict, refuses_kind
 from infercode.engine.plan import ACKNOWLEDGED, PLAN_TOOL, parse_plan
 from infercode.engine.tool_runner import prefixed, run_tool
@@ -43,6 +44,7 @@ class CallHandling:
     workspace: Workspace | None
     approval_mode: ApprovalMode
     plan: tuple[str | None, tuple[PlanStep, ...]] | None
+    event_hooks: EventHooks
 
     def _handle_call(self, turn: TurnState, call: ToolCall) -> Iterator[Event]:
         problem = turn.problems.pop(call.call_id, None)
@@ -96,6 +98,9 @@ class CallHandling:
             server=prepared.mcp_server,
             tool=prepared.mcp_tool,
         )
+        if (refusal := (yield from self.event_hooks.pre_tool(call))) is not None:
+            yield from self._deny(call, Decision(False, refusal, source="rule"))
+            return
         review = self.rules.review(request)
         if review.verdict == "deny":  # deny rules beat every mode, --yes included
             turn.denied += 1
@@ -244,6 +249,7 @@ class CallHandling:
         if result.escalation is not None and self.options.escalation:
             result = yield from self._escalate(call, result, time.monotonic() - started)
         yield from self._finish_call(call, result, time.monotonic() - started)
+        yield from self.event_hooks.post_tool(call, result.output, result.ok)
 
     def _escalate(
         self, call: ToolCall, result: ToolResult, duration_s: float

@@ -189,6 +189,26 @@ class PlanUpdated:
     changed: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class HookRan:
+    """A user- or project-configured hook command ran (engine/hooks.py).
+
+    ``outcome``: ``ok``; ``blocked`` (exit 2 or ``{"decision": "block"}``: the call, prompt or
+    stop was refused); ``failed`` (another exit status, or it could not start) or ``timeout``,
+    both warnings after which the run goes on. ``message``: the reason or the warning."""
+
+    hook_event: str
+    command: str
+    outcome: Literal["ok", "blocked", "failed", "timeout"]
+    message: str = ""
+    duration_s: float = 0.0
+
+    def text(self) -> str:
+        shown = self.command if len(self.command) <= 60 else self.command[:59] + "…"
+        tail = f": {self.message}" if self.message else ""
+        return f"hook {self.hook_event} `{shown}` {self.outcome}{tail}"
+
+
 TurnStatus = Literal["done", "failed", "interrupted", "max_turns"]
 
 
@@ -222,6 +242,7 @@ Event = (
     | Compacted
     | Retrying
     | PlanUpdated
+    | HookRan
 )
 
 

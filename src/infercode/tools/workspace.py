@@ -64,6 +64,8 @@ class Workspace:
         self._read_grants: set[Path] = set()
         #: The outside path allowed for the one edit being prepared right now (``allow_once``).
         self._edit_once: Path | None = None
+        #: Directories whose direct files may be read (never written) though outside (skills).
+        self._read_dirs: frozenset[Path] = frozenset()
         self.protection = Protection(self.root)
 
     @classmethod
@@ -104,7 +106,11 @@ class Workspace:
                     "the shell tool instead."
                 )
         if not _is_within(resolved, self.root) and not allow_outside:
-            granted = resolved == self._edit_once if write else resolved in self._read_grants
+            granted = (
+                resolved == self._edit_once
+                if write
+                else resolved in self._read_grants or resolved.parent in self._read_dirs
+            )
             if not granted:
                 raise OutsideWorkspace(
                     f"The path '{path}' is outside the workspace root {self.root} "
@@ -119,6 +125,11 @@ class Workspace:
 
         Never an edit: each edit outside the root shows its diff and is asked again."""
         self._read_grants.add(Path(os.path.realpath(path)))
+
+    def allow_reads(self, files: list[Path]) -> None:
+        """Reading these files and the files beside them (a skill's ``SKILL.md`` and its
+        siblings) needs no outside-path question. Reads only: a write is judged as before."""
+        self._read_dirs = frozenset(Path(os.path.realpath(f)).parent for f in files)
 
     @contextlib.contextmanager
     def allow_once(self, path: Path) -> Iterator[None]:

@@ -17,6 +17,7 @@ from infercode.engine.events import (
     JSON,
     Compacted,
     Event,
+    HookRan,
     MessageDone,
     Notice,
     PlanUpdated,
@@ -131,6 +132,15 @@ def event_record(event: Event) -> JSON | None:
                 "type": "compacted",
                 "before_tokens": event.before_tokens,
                 "after_tokens": event.after_tokens,
+            }
+        case HookRan():
+            return {
+                "type": "hook",
+                "event": event.hook_event,
+                "command": event.command,
+                "outcome": event.outcome,
+                "message": event.message,
+                "duration_ms": round(event.duration_s * 1000),
             }
         case ToolStarted():
             return {"type": "tool_started", "call_id": event.call.call_id, "name": event.call.name}

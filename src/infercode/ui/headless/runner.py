@@ -13,6 +13,7 @@ from infercode.engine.events import (
     JSON,
     Compacted,
     Event,
+    HookRan,
     MessageDone,
     Notice,
     PlanUpdated,
@@ -107,6 +108,8 @@ class ProgressPrinter:
                 self._write(event.text())
             case Compacted():
                 self._write(compacted_text(event))
+            case HookRan():
+                self._write(event.text())
             case PlanUpdated():
                 if event.changed:
                     self._write("plan:")

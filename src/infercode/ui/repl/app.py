@@ -35,6 +35,7 @@ from infercode.private_paths import private_dir, private_file, reason
 from infercode.ui.drive import drive
 from infercode.ui.exit_signals import Terminated, catch_exit_signals
 from infercode.ui.repl.commands.builtin import default_commands
+from infercode.ui.repl.commands.custom import add_custom_commands
 from infercode.ui.repl.commands.modes import cycle_mode
 from infercode.ui.repl.commands.registry import ExitRepl, ReplState, parse_command
 from infercode.ui.repl.completion import FileIndex, ReplCompleter, expand_attachments
@@ -155,6 +156,7 @@ class Repl:
             retry=self._retry,
             mcp=self.services.mcp,
         )
+        self.services.warnings.extend(add_custom_commands(self.state.commands, root))
         self.branch = BranchCache(root)
         self.files = FileIndex(root)
         self._last_interrupt = float("-inf")
@@ -208,6 +210,7 @@ class Repl:
         self._banner()
         for note in [*self.services.notes, *history_notes]:
             self.console.print(Text(safe_text(note), style="dim"), highlight=False)
+        self._show_warnings()
         self._redraw()
         # What the first turn needs is loaded once the prompt is drawn, while the user types.
         session.app.after_render += self._warm_up
@@ -288,7 +291,9 @@ class Repl:
         """Warnings that came in the background (an MCP server failed), at the next chance."""
         warnings = self.services.warnings
         while warnings:
-            self.console.print(Text(f"  ⚠ {warnings.pop(0)}", style="yellow"), highlight=False)
+            self.console.print(
+                Text(f"  ⚠ {safe_text(warnings.pop(0))}", style="yellow"), highlight=False
+            )
 
     def _handle(self, text: str) -> None:
         """One line of input: a command, or a message for the model. Ctrl-C ends it quietly."""

@@ -23,6 +23,7 @@ from infercode.engine.compaction import compacted_text
 from infercode.engine.events import (
     Compacted,
     Event,
+    HookRan,
     MessageDone,
     Notice,
     PlanUpdated,
@@ -282,6 +283,10 @@ class TurnView:
             case Notice():
                 self.pause()
                 self._print("notice", Text(safe_text(event.text), style="dim"))
+            case HookRan():
+                self.pause()
+                style = "dim" if event.outcome == "ok" else "yellow"
+                self._print("notice", Text(f"  ↪ {safe_text(event.text())}", style=style))
             case Compacted():
                 self.pause()
                 self._print("notice", Text(safe_text(compacted_text(event)), style="dim"))

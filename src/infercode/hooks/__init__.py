@@ -1,0 +1,1 @@
+"""Hook commands from config: reading ``[[hooks.EVENT]]`` tables and running them."""
