@@ -34,6 +34,7 @@ from infercode.engine.events import Event
 from infercode.private_paths import private_dir, private_file, reason
 from infercode.ui.drive import drive
 from infercode.ui.exit_signals import Terminated, catch_exit_signals
+from infercode.ui.repl.bang import BangResult, bang_command, run_bang
 from infercode.ui.repl.commands.builtin import default_commands
 from infercode.ui.repl.commands.modes import cycle_mode
 from infercode.ui.repl.commands.registry import ExitRepl, ReplState, parse_command
@@ -105,6 +106,11 @@ def key_bindings(cycle_mode: Callable[[], object] | None = None) -> KeyBindings:
         else:
             event.app.exit(exception=KeyboardInterrupt())
 
+    @bindings.add("c-g", filter=default_focused)
+    def _editor(event: KeyPressEvent) -> None:
+        # $VISUAL or $EDITOR on the input so far; what is saved comes back to the prompt.
+        event.current_buffer.open_in_editor(validate_and_handle=False)
+
     @bindings.add("escape", "enter", filter=default_focused)
     @bindings.add("c-j", filter=default_focused)
     def _newline(event: KeyPressEvent) -> None:
@@ -118,6 +124,10 @@ def key_bindings(cycle_mode: Callable[[], object] | None = None) -> KeyBindings:
             buffer.apply_completion(state.current_completion)
 
     return bindings
+
+
+#: How many last lines of a ``!cmd`` output the screen shows (the message gets more).
+BANG_LINES = 40
 
 
 class Repl:
@@ -159,6 +169,7 @@ class Repl:
         self.files = FileIndex(root)
         self._last_interrupt = float("-inf")
         self._warmed = False
+        self._bang: BangResult | None = None  # the last !cmd's output, for the next message
 
     def toolbar(self) -> str:
         state = self.state
@@ -296,6 +307,10 @@ class Repl:
         try:
             if not text.strip():
                 return
+            command_line = bang_command(text)
+            if command_line is not None:
+                self._run_bang(command_line)
+                return
             parsed = parse_command(text)
             if parsed is None:
                 self._send(text)
@@ -326,7 +341,31 @@ class Repl:
         message, notes = expand_attachments(text, self.state.root)
         for note in notes:
             self.console.print(Text(f"  {safe_text(note)}", style="dim"), highlight=False)
+        if self._bang is not None:  # the !cmd output the user chose to keep goes along
+            message = f"{self._bang.context()}\n\n{message}"
+            self._bang = None
         self._drive(self.state.agent.run_turn(message))
+
+    def _run_bang(self, command: str) -> None:
+        """``!cmd``: run it now (the user's own, no approval); ``!`` alone drops kept output."""
+        if not command:
+            dropped = self._bang is not None
+            self._bang = None
+            note = "  the !command output was dropped" if dropped else "  usage: !command"
+            self.console.print(Text(note, "dim"))
+            return
+        result = run_bang(command, self.state.root)
+        lines = result.output.rstrip("\n").split("\n") if result.output.strip() else []
+        shown = lines[-BANG_LINES:]
+        if len(lines) > len(shown):
+            self.console.print(Text(f"  … {len(lines) - len(shown)} earlier lines", "dim"))
+        for line in shown:
+            self.console.print(Text(safe_line(line)), highlight=False, soft_wrap=True)
+        status = "" if result.exit_code == 0 else f"exit code {result.exit_code}; "
+        self.console.print(
+            Text(f"  {status}output attached to your next message (! alone drops it)", "dim")
+        )
+        self._bang = result
 
     def _retry(self) -> None:
         self._drive(self.state.agent.retry_turn())
