@@ -40,6 +40,7 @@ from infercode.ui.repl.commands.modes import cycle_mode
 from infercode.ui.repl.commands.registry import ExitRepl, ReplState, parse_command
 from infercode.ui.repl.completion import FileIndex, ReplCompleter, expand_attachments
 from infercode.ui.repl.confirm import ConfirmApprover
+from infercode.ui.repl.esc_watch import EscWatch, WatchedApprover, printable
 from infercode.ui.repl.recap import redraw
 from infercode.ui.repl.toolbar import BranchCache, short_path, toolbar_text
 from infercode.ui.repl.view import TurnView
@@ -150,7 +151,10 @@ class Repl:
             show_reasoning=lambda: self.state.show_reasoning,
             model_name=lambda: self.state.settings.model,
         )
-        self.services = build(ConfirmApprover(self.console, self.view.pause))
+        self._watch: EscWatch | None = None  # while a turn runs on a terminal
+        self._typed = ""  # what was typed during the last turn, for the next prompt
+        approver = ConfirmApprover(self.console, self.view.pause)
+        self.services = build(WatchedApprover(approver, lambda: self._watch))
         self.state = ReplState(
             console=self.console,
             agent=self.services.agent,
@@ -233,7 +237,8 @@ class Repl:
                     self._handle(first_message)
                 while caught.exit_code is None:
                     try:
-                        text = session.prompt(PROMPT)
+                        text = session.prompt(PROMPT, default=self._typed)
+                        self._typed = ""
                     except KeyboardInterrupt:
                         if caught.exit_code is not None or self._second_interrupt():
                             break
@@ -367,11 +372,26 @@ class Repl:
         )
         self._bang = result
 
+    @contextlib.contextmanager
+    def _esc_stops(self) -> Iterator[None]:
+        """Esc stops the turn as Ctrl-C does (a thread reads the keys meanwhile)."""
+        if not sys.stdin.isatty():
+            yield
+            return
+        self._watch = watch = EscWatch(sys.stdin.fileno())
+        watch.start()
+        try:
+            yield
+        finally:
+            self._watch = None
+            watch.stop()
+            self._typed = printable(bytes(watch.typed))
+
     def _retry(self) -> None:
         self._drive(self.state.agent.retry_turn())
 
     def _drive(self, turn: Generator[Event, None, None]) -> None:
-        with quiet_input():
+        with quiet_input(), self._esc_stops():
             try:
                 finished = drive(turn, self.view)
                 self.state.last_turn = finished.usage
