@@ -34,6 +34,7 @@ from infercode.engine.events import Event
 from infercode.private_paths import private_dir, private_file, reason
 from infercode.ui.drive import drive
 from infercode.ui.exit_signals import Terminated, catch_exit_signals
+from infercode.ui.notify import Notifier
 from infercode.ui.repl.bang import BangResult, bang_command, run_bang
 from infercode.ui.repl.commands.builtin import default_commands
 from infercode.ui.repl.commands.modes import cycle_mode
@@ -153,7 +154,10 @@ class Repl:
         )
         self._watch: EscWatch | None = None  # while a turn runs on a terminal
         self._typed = ""  # what was typed during the last turn, for the next prompt
-        approver = ConfirmApprover(self.console, self.view.pause)
+        self.notifier = Notifier(
+            sys.stdout, enabled=settings.notify, after_s=settings.notify_after_s
+        )
+        approver = ConfirmApprover(self.console, self._before_question)
         self.services = build(WatchedApprover(approver, lambda: self._watch))
         self.state = ReplState(
             console=self.console,
@@ -390,7 +394,12 @@ class Repl:
     def _retry(self) -> None:
         self._drive(self.state.agent.retry_turn())
 
+    def _before_question(self) -> None:
+        self.view.pause()
+        self.notifier.approval_waits()
+
     def _drive(self, turn: Generator[Event, None, None]) -> None:
+        self.notifier.turn_started()
         with quiet_input(), self._esc_stops():
             try:
                 finished = drive(turn, self.view)
@@ -402,6 +411,7 @@ class Repl:
                 self.console.print_exception(max_frames=8)
             finally:
                 self.view.close()
+                self.notifier.turn_ended()
         self._show_warnings()
         self.console.print()
 
