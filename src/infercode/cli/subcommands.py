@@ -107,7 +107,9 @@ def resolve_resume(
         sys.stderr.write(format_sessions(infos) + "\n")
         raise ConfigError("no terminal to pick a session on: pass --resume ID (ids listed above)")
     try:
-        chosen = pick(infos, terminal)
+        from infercode.ui.session_picker import pick_session  # prompt-toolkit: only here
+
+        chosen = pick_session(infos, terminal)
     finally:
         terminal.close()
     if chosen is None:
