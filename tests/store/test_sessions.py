@@ -257,6 +257,8 @@ def test_resolve_picks_on_the_terminal(tmp_path: Path, monkeypatch: pytest.Monke
     history, path = new_session(tmp_path)
     history.append(user_message("pick me"))
     monkeypatch.setattr("infercode.ui.headless.tty_approver.open_tty", lambda: FakeTerminal("1\n"))
+    # The picker itself runs in a pty in tests/ui/repl/test_resume_picker.py.
+    monkeypatch.setattr("infercode.ui.session_picker.pick_session", lambda infos, tty: infos[0])
     store = SessionStore(tmp_path / "sessions")
     assert resolve_resume(store, tmp_path, continue_last=False, resume="") == path
 
