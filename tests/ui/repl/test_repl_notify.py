@@ -46,3 +46,27 @@ def test_a_short_turn_or_notify_off_stays_quiet(server: ResponsesServer, tmp_pat
         server, tmp_path / "b", "notify = false\nnotify_after_s = 0.01\n", TERM_PROGRAM="WezTerm"
     )
     assert b"\x1b]9;" not in written and b"\x07" not in OSC.sub(b"", written)
+
+
+def test_an_approval_waiting_after_a_long_while_notifies(
+    server: ResponsesServer, tmp_path: Path
+) -> None:
+    from tests.support.responses_server import FunctionCall, call_reply
+
+    config_dir = tmp_path / "cfg"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text("notify_after_s = 0.01\n")
+    server.enqueue(
+        call_reply(FunctionCall("shell", {"command": "echo hi"}, "call_1")),
+        text_reply("Ran it."),
+    )
+    env = {"INFERCODE_CONFIG_DIR": str(config_dir), "TERM_PROGRAM": "WezTerm"}
+    term, _ = start_repl(server.url, tmp_path, env=env, cols=80)
+    with term:
+        term.wait_prompt()
+        term.send_line("run it")
+        term.wait_for("Run this command?")
+        assert b"\x1b]9;infercode: an approval is waiting\x07" in term.raw
+        term.type("y")
+        term.wait_for("Ran it.")
+        term.wait_prompt()
