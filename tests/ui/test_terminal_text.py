@@ -230,7 +230,6 @@ ALLOWED = {
     ("ui/headless/runner.py", "mask.mask(json_line(answer)) + '\\n'"),  # JSON, see json_line
     ("ui/headless/output_formats.py", "line"),
     ("cli/main.py", "HELP_FILE.read_text(encoding='utf-8')"),
-    ("ui/headless/tty_approver.py", "prompt"),  # _ask(): its callers pass fixed questions
     ("ui/notify.py", "notification(self.env, text)"),  # BEL or OSC 9 around a fixed text
 }
 
