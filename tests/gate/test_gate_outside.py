@@ -23,6 +23,8 @@ from tests.support.responses_server import FunctionCall, ResponsesServer, call_r
 
 SECRET = "TOKEN=keep-me\n"
 
+MENU = "\\^C stop"  # the end of the approval menu's one line (a regex)
+
 
 def outputs(server: ResponsesServer) -> dict[str, str]:
     """Every function_call_output the model was sent, by call id."""
@@ -85,14 +87,14 @@ def test_after_a_read_yes_the_edit_is_asked_on_the_terminal(
     script_read_then_edits(server, secret)
     child = spawn_piped(server, workspace, *flags)
     child.expect("OUTSIDE the workspace")
-    child.expect("Allow\\? ")
-    child.sendline("y")  # yes to reading the secret
+    child.expect(MENU)
+    child.send("y")  # yes to reading the secret
     child.expect("edit_file")  # the edit is asked about, not run under the flag
     child.expect("OUTSIDE the workspace")
     before = child.before
-    child.expect("Allow\\? ")
+    child.expect(MENU)
     assert "always: not offered" in (before or "") + (child.before or "")
-    child.sendline("n")
+    child.send("\x1b")  # Esc: no
     child.expect(pexpect.EOF)
     child.close()
     assert secret.read_text() == SECRET
@@ -105,15 +107,15 @@ def test_an_allowed_outside_path_still_shows_the_diff_and_asks_again(
 ) -> None:
     script_read_then_edits(server, secret)
     child = spawn_piped(server, workspace, "--yes")
-    child.expect("Allow\\? ")
-    child.sendline("y")  # the read
+    child.expect(MENU)
+    child.send("y")  # the read
     child.expect("OUTSIDE the workspace")
-    child.expect("Allow\\? ")
-    child.sendline("y")  # the path of the edit
+    child.expect(MENU)
+    child.send("y")  # the path of the edit
     child.expect("-TOKEN=keep-me")  # then its diff, asked about on its own
     child.expect(r"\+TOKEN=stolen0")
-    child.expect("Allow\\? ")
-    child.sendline("n")
+    child.expect(MENU)
+    child.send("\x1b")  # Esc: no
     child.expect(pexpect.EOF)
     child.close()
     assert secret.read_text() == SECRET

@@ -23,6 +23,8 @@ from tests.support.responses_server import FunctionCall, ResponsesServer, call_r
 #: processes and /proc/$PPID are the sandbox's own, so the tests run their commands unsandboxed.
 NO_SANDBOX = ("--sandbox", "off")
 
+MENU = "\\^C stop"  # the end of the approval menu's one line (a regex)
+
 
 def outputs(server: ResponsesServer) -> dict[str, str]:
     found: dict[str, str] = {}
@@ -74,11 +76,11 @@ def test_background_swapper_cannot_redirect_an_approved_create(
         timeout=30,
     )
     child.expect(r"\+import os  # planted")
-    child.expect("Allow\\? ")
+    child.expect(MENU)
     # The diff is on screen and approved next; the background process strikes in between.
     flag.touch()
     wait_for_file(swapped)
-    child.sendline("y")
+    child.send("y")
     child.expect(pexpect.EOF)
     child.close()
     assert list(target.iterdir()) == []

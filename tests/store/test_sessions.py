@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infercode.cli.subcommands import normalize_resume, pick, resolve_resume
+from infercode.cli.subcommands import normalize_resume, resolve_resume
 from infercode.config.paths import state_dir
 from infercode.engine.history import (
     INTERRUPTED_OUTPUT,
@@ -209,19 +209,29 @@ class FakeTerminal:
         pass
 
 
-def test_pick_reads_a_number_or_an_id(tmp_path: Path) -> None:
-    one, path_one = new_session(tmp_path)
-    one.append(user_message("first"))
+def test_the_picker_filters_and_hides_sessions_without_an_answer(tmp_path: Path) -> None:
+    from infercode.ui.session_picker import Picker
+
+    one, _ = new_session(tmp_path)
+    one.append(user_message("first apples"))
+    one.append(assistant_message("ok"))
     two, _ = new_session(tmp_path)
-    two.append(user_message("second"))
+    two.append(user_message("second pears"))  # never answered
     infos = SessionStore(tmp_path / "sessions").recent()
-    terminal = FakeTerminal("9\n2\n")
-    chosen = pick(infos, terminal)
-    assert chosen == infos[1]
-    shown = terminal.shown.getvalue()
-    assert "Type a number" in shown and "first" in shown and "second" in shown
-    assert pick(infos, FakeTerminal("\n")) is None
-    assert pick(infos, FakeTerminal(path_one.stem + "\n")) == infos[1]
+    picker = Picker(infos)
+    assert [i.first_prompt for i in picker.visible()] == ["first apples"]
+    assert picker.hidden() == 1
+    picker.toggle()
+    assert len(picker.visible()) == 2
+    picker.move(5)
+    assert picker.chosen() == picker.visible()[-1]
+    picker.type("PEAR")
+    assert [i.first_prompt for i in picker.visible()] == ["second pears"]
+    picker.type("s!")
+    assert picker.chosen() is None
+    picker.erase()
+    picker.erase()
+    assert picker.chosen() is not None and picker.chosen().turns == 1  # type: ignore[union-attr]
 
 
 def test_resume_arguments() -> None:
@@ -257,6 +267,8 @@ def test_resolve_picks_on_the_terminal(tmp_path: Path, monkeypatch: pytest.Monke
     history, path = new_session(tmp_path)
     history.append(user_message("pick me"))
     monkeypatch.setattr("infercode.ui.headless.tty_approver.open_tty", lambda: FakeTerminal("1\n"))
+    # The picker itself runs in a pty in tests/ui/repl/test_resume_picker.py.
+    monkeypatch.setattr("infercode.ui.session_picker.pick_session", lambda infos, tty: infos[0])
     store = SessionStore(tmp_path / "sessions")
     assert resolve_resume(store, tmp_path, continue_last=False, resume="") == path
 

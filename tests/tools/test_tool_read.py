@@ -50,7 +50,7 @@ def test_numbered_like_cat_n(tool: ReadFileTool, root: Path) -> None:
     (root / "a.py").write_text("import os\n\n    x = 1\n")
     call = tool.prepare({"path": "a.py"})
     assert call.kind == "read"
-    assert call.summary == "read a.py (lines 1-2000)"
+    assert call.summary == "read a.py (3 lines)"
     assert call.paths == ("a.py",)
     result = call.execute(ToolContext())
     assert result.output == "     1\timport os\n     2\t\n     3\t    x = 1"
@@ -73,7 +73,8 @@ def test_offset_and_limit_with_continuation_note(root: Path) -> None:
         "[showing lines 1-2000 of 5312; call read_file with offset=2001 to read on]"
     )
     middle = tool.prepare({"path": "big.txt", "offset": 10, "limit": 3})
-    assert middle.summary == "read big.txt (lines 10-12)"
+    assert middle.summary == "read big.txt (lines 10-12 of 5312)"
+    assert tool.prepare({"path": "big.txt"}).summary == "read big.txt (lines 1-2000 of 5312)"
     result = middle.execute(ToolContext())
     assert result.output.splitlines()[:3] == [
         "    10\tline 10",
@@ -191,3 +192,14 @@ def test_file_removed_after_prepare(tool: ReadFileTool, root: Path) -> None:
 def test_bad_arguments(tool: ReadFileTool, root: Path, args: JSON, fragment: str) -> None:
     (root / "a.txt").write_text("x\n")
     assert fragment in error(tool, args)
+
+
+def test_the_tool_line_counts_a_small_file(tool: ReadFileTool, root: Path) -> None:
+    (root / "ops.py").write_text("".join(f"x{n} = {n}\n" for n in range(8)))
+    (root / "one.txt").write_text("only")
+    (root / "none.txt").write_text("")
+    assert tool.prepare({"path": "ops.py"}).summary == "read ops.py (8 lines)"
+    assert tool.prepare({"path": "one.txt"}).summary == "read one.txt (1 line)"
+    assert tool.prepare({"path": "none.txt"}).summary == "read none.txt (empty)"
+    past = tool.prepare({"path": "ops.py", "offset": 20}).summary
+    assert past == "read ops.py (from line 20, past its 8 lines)"

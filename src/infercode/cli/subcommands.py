@@ -10,43 +10,18 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated
 
 import typer
 
 from infercode.errors import ConfigError
-from infercode.store.session_files import SessionInfo, SessionStore
+from infercode.store.session_files import SessionStore
 from infercode.ui.session_list import format_sessions
 from infercode.ui.terminal_text import safe_text
 
 EXIT_USAGE = 2
 #: What may follow ``--resume`` and be taken as an id (or its prefix) rather than the prompt.
 _ID_LIKE = re.compile(r"^\d{8}(-\d{0,6}(-[0-9a-f]{0,6})?)?$")
-
-
-class Terminal(Protocol):
-    def readline(self) -> str: ...
-
-    def write(self, text: str, /) -> int: ...
-
-    def flush(self) -> None: ...
-
-
-def pick(infos: list[SessionInfo], terminal: Terminal) -> SessionInfo | None:
-    """Show ``infos`` numbered on ``terminal`` and read a choice; None when the user gives up."""
-    terminal.write(format_sessions(infos, numbered=True) + "\n")
-    while True:
-        terminal.write(f"Resume which session? [1-{len(infos)}, Enter to cancel] ")
-        terminal.flush()
-        answer = terminal.readline().strip()
-        if not answer:
-            return None
-        if answer.isdigit() and 1 <= int(answer) <= len(infos):
-            return infos[int(answer) - 1]
-        matches = [i for i in infos if i.id.startswith(answer)]
-        if len(matches) == 1:
-            return matches[0]
-        terminal.write(f"Type a number from 1 to {len(infos)}.\n")
 
 
 def normalize_resume(argv: list[str]) -> list[str]:
@@ -107,7 +82,9 @@ def resolve_resume(
         sys.stderr.write(format_sessions(infos) + "\n")
         raise ConfigError("no terminal to pick a session on: pass --resume ID (ids listed above)")
     try:
-        chosen = pick(infos, terminal)
+        from infercode.ui.session_picker import pick_session  # prompt-toolkit: only here
+
+        chosen = pick_session(infos, terminal)
     finally:
         terminal.close()
     if chosen is None:

@@ -196,6 +196,8 @@ KEYS: dict[str, tuple[str, Parser]] = {
     "max_retries": ("stream_max_retries", _integer(0)),  # the older name of the same budget
     "retry_base_delay_s": ("retry_base_delay_s", _number(0.0, 600.0)),
     "allow_mcp": ("allow_mcp", _mcp_patterns),
+    "notify": ("notify", _boolean),
+    "notify_after_s": ("notify_after_s", _number(0.0, 86400.0)),
 }
 #: Tables merged into the defaults instead of replacing them.
 MERGED = ("context_windows", "tool_output_limits", "mcp_servers")

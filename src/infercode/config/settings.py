@@ -108,6 +108,12 @@ class Settings:
     retry_base_delay_s: float = 1.0
     """First wait before a retry; each later one doubles, with jitter (``Retry-After`` wins)."""
 
+    notify: bool = True
+    """Ring the terminal (OSC 9 where supported) when a long turn ends or an approval waits."""
+
+    notify_after_s: float = 10.0
+    """A turn that took at least this long notifies when it ends (see ``notify``)."""
+
     auto_commit: bool = False
     """After each turn that changed files, commit exactly those files (``--auto-commit``)."""
 

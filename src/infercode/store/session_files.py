@@ -168,6 +168,10 @@ class SessionInfo:
     items: int
     size_bytes: int
     modified: float = field(compare=False)
+    turns: int = 0
+    """User messages in it."""
+    answered: bool = True
+    """Whether the model ever answered (the resume picker hides sessions that it never did)."""
 
 
 class SessionStore:
@@ -292,6 +296,9 @@ def _info(path: Path, header: JSON) -> SessionInfo:
         items=max(data.count(b"\n") - 1, 0),
         size_bytes=stat.st_size,
         modified=stat.st_mtime,
+        # Keys as the recorder writes them; the same text inside a JSON string is escaped.
+        turns=data.count(b'"role": "user"'),
+        answered=b'"role": "assistant"' in data or b'"type": "function_call"' in data,
     )
 
 

@@ -153,7 +153,7 @@ class ReadFileTool:
         shown = self.workspace.display(path)
         return PreparedCall(
             kind="read",
-            summary=f"read {shown} (lines {offset}-{offset + limit - 1})",
+            summary=f"read {shown} ({_span(offset, limit, _count_lines(path))})",
             detail=shown,
             execute=partial(self._execute, path, offset, limit),
             paths=(shown,),
@@ -201,3 +201,32 @@ class ReadFileTool:
             )
         count = len(shown_lines)
         return ToolResult(output, summary=f"{count} line{'s' if count != 1 else ''}")
+
+
+#: Files up to this size have their lines counted for the tool line (a few ms at most).
+COUNT_LINES_BYTES = 4 * 1024 * 1024
+
+
+def _count_lines(path: Path) -> int | None:
+    """The file's line count (a last line without a newline counts), or None if too big."""
+    try:
+        if path.stat().st_size > COUNT_LINES_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def _span(offset: int, limit: int, total: int | None) -> str:
+    """What the tool line says is read: ``8 lines`` for a whole file, else the range."""
+    if total is None:
+        return f"lines {offset}-{offset + limit - 1}"
+    if total == 0:
+        return "empty"
+    last = min(offset + limit - 1, total)
+    if offset == 1 and last == total:
+        return f"{total} line{'s' if total != 1 else ''}"
+    if offset > total:
+        return f"from line {offset}, past its {total} lines"
+    return f"lines {offset}-{last} of {total}"

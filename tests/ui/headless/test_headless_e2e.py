@@ -20,6 +20,8 @@ from tests.support.responses_server import (
     text_reply,
 )
 
+MENU = "\\^C stop"  # the end of the approval menu's one line (a regex)
+
 
 def base(server: ResponsesServer) -> list[str]:
     return ["--base-url", server.url]
@@ -326,12 +328,12 @@ def test_piped_prompt_asks_on_the_terminal(server: ResponsesServer, workspace: P
     )
     child.expect("-old")
     child.expect(r"\+new")
-    child.expect("Allow\\? ")
-    child.sendline("y")
+    child.expect(MENU)
+    child.send("y")
     child.expect("echo nope")
-    child.expect("Allow\\? ")
-    child.sendline("m")
-    child.expect("Message to the model: ")
+    child.expect(MENU)
+    child.send("n")
+    child.expect("Message to the model")
     child.sendline("not now")
     child.expect("Edited; skipped the shell command.")
     child.expect(pexpect.EOF)

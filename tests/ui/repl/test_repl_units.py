@@ -23,7 +23,7 @@ from infercode.engine.events import (
 )
 from infercode.formatting import format_tokens
 from infercode.git.plumbing import current_branch
-from infercode.ui.repl import confirm
+from infercode.ui import approval_menu
 from infercode.ui.repl.commands.builtin import default_commands
 from infercode.ui.repl.commands.registry import parse_command
 from infercode.ui.repl.confirm import ConfirmApprover
@@ -133,12 +133,12 @@ def test_approver_shows_outside_paths_and_offers_no_always(
     console, out = _console()
     asked: list[dict[str, str]] = []
 
-    def fake_ask(question: object, keys: dict[str, str]) -> str:
+    def fake_ask(question: object, keys: dict[str, str], *io: object) -> str:
         asked.append(keys)
         return "y"
 
-    monkeypatch.setattr(confirm, "ask_key", fake_ask)
-    monkeypatch.setattr(confirm, "flush_typeahead", lambda: None)
+    monkeypatch.setattr(approval_menu, "ask_key", fake_ask)
+    monkeypatch.setattr(approval_menu, "flush_typeahead", lambda stream=None: None)
     paused: list[bool] = []
     approver = ConfirmApprover(console, lambda: paused.append(True))
     request = ApprovalRequest(
@@ -147,13 +147,13 @@ def test_approver_shows_outside_paths_and_offers_no_always(
     assert approver.decide(request).allow
     assert paused == [True]
     assert "OUTSIDE the workspace" in out.getvalue()
-    assert asked == [{"y": "yes", "n": "no"}]
+    assert asked == [{"y": "yes", "n": "no", "escape": "no"}]
 
 
 def test_approver_always_uses_the_narrow_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     console, _ = _console()
-    monkeypatch.setattr(confirm, "ask_key", lambda question, keys: "a")
-    monkeypatch.setattr(confirm, "flush_typeahead", lambda: None)
+    monkeypatch.setattr(approval_menu, "ask_key", lambda question, keys, *io: "a")
+    monkeypatch.setattr(approval_menu, "flush_typeahead", lambda stream=None: None)
     approver = ConfirmApprover(console, lambda: None)
     request = ApprovalRequest(
         ToolCall("c", "shell", "{}"),

@@ -39,6 +39,7 @@ from infercode.ui.exit_signals import CaughtSignal, catch_exit_signals
 from infercode.ui.headless.output_formats import RunRecord, event_record, json_line, write_line
 from infercode.ui.services import SessionServices
 from infercode.ui.terminal_text import ansi_diff, safe_line, safe_text
+from infercode.ui.tool_failure import failure_lines
 
 if TYPE_CHECKING:
     from infercode.git.turn_hooks import CheckpointHooks
@@ -135,8 +136,8 @@ class ProgressPrinter:
         summary = safe_line(event.summary or ("ok" if event.ok else "failed"))
         self._write(f"  {mark} {summary}{timing}")
         if not event.ok and event.summary in ("invalid", "error", "crashed"):
-            first = event.output.strip().split("\n")[0][:200]
-            self._write("    " + safe_line(first) if event.output else "")
+            for line in failure_lines(event.output):  # which edit, the closest region
+                self._write("    " + line)
 
     def _write(self, line: str) -> None:
         # Every progress line passes the terminal choke point: it carries model and tool text.

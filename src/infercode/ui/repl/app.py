@@ -34,12 +34,15 @@ from infercode.engine.events import Event
 from infercode.private_paths import private_dir, private_file, reason
 from infercode.ui.drive import drive
 from infercode.ui.exit_signals import Terminated, catch_exit_signals
+from infercode.ui.notify import Notifier
+from infercode.ui.repl.bang import BangResult, bang_command, run_bang
 from infercode.ui.repl.commands.builtin import default_commands
 from infercode.ui.repl.commands.custom import add_custom_commands
 from infercode.ui.repl.commands.modes import cycle_mode
 from infercode.ui.repl.commands.registry import ExitRepl, ReplState, parse_command
 from infercode.ui.repl.completion import FileIndex, ReplCompleter, expand_attachments
 from infercode.ui.repl.confirm import ConfirmApprover
+from infercode.ui.repl.esc_watch import EscWatch, WatchedApprover, printable
 from infercode.ui.repl.recap import redraw
 from infercode.ui.repl.toolbar import BranchCache, short_path, toolbar_text
 from infercode.ui.repl.view import TurnView
@@ -106,6 +109,11 @@ def key_bindings(cycle_mode: Callable[[], object] | None = None) -> KeyBindings:
         else:
             event.app.exit(exception=KeyboardInterrupt())
 
+    @bindings.add("c-g", filter=default_focused)
+    def _editor(event: KeyPressEvent) -> None:
+        # $VISUAL or $EDITOR on the input so far; what is saved comes back to the prompt.
+        event.current_buffer.open_in_editor(validate_and_handle=False)
+
     @bindings.add("escape", "enter", filter=default_focused)
     @bindings.add("c-j", filter=default_focused)
     def _newline(event: KeyPressEvent) -> None:
@@ -119,6 +127,10 @@ def key_bindings(cycle_mode: Callable[[], object] | None = None) -> KeyBindings:
             buffer.apply_completion(state.current_completion)
 
     return bindings
+
+
+#: How many last lines of a ``!cmd`` output the screen shows (the message gets more).
+BANG_LINES = 40
 
 
 class Repl:
@@ -141,7 +153,13 @@ class Repl:
             show_reasoning=lambda: self.state.show_reasoning,
             model_name=lambda: self.state.settings.model,
         )
-        self.services = build(ConfirmApprover(self.console, self.view.pause))
+        self._watch: EscWatch | None = None  # while a turn runs on a terminal
+        self._typed = ""  # what was typed during the last turn, for the next prompt
+        self.notifier = Notifier(
+            sys.stdout, enabled=settings.notify, after_s=settings.notify_after_s
+        )
+        approver = ConfirmApprover(self.console, self._before_question)
+        self.services = build(WatchedApprover(approver, lambda: self._watch))
         self.state = ReplState(
             console=self.console,
             agent=self.services.agent,
@@ -161,6 +179,7 @@ class Repl:
         self.files = FileIndex(root)
         self._last_interrupt = float("-inf")
         self._warmed = False
+        self._bang: BangResult | None = None  # the last !cmd's output, for the next message
 
     def toolbar(self) -> str:
         state = self.state
@@ -225,7 +244,8 @@ class Repl:
                     self._handle(first_message)
                 while caught.exit_code is None:
                     try:
-                        text = session.prompt(PROMPT)
+                        text = session.prompt(PROMPT, default=self._typed)
+                        self._typed = ""
                     except KeyboardInterrupt:
                         if caught.exit_code is not None or self._second_interrupt():
                             break
@@ -301,6 +321,10 @@ class Repl:
         try:
             if not text.strip():
                 return
+            command_line = bang_command(text)
+            if command_line is not None:
+                self._run_bang(command_line)
+                return
             parsed = parse_command(text)
             if parsed is None:
                 self._send(text)
@@ -331,13 +355,57 @@ class Repl:
         message, notes = expand_attachments(text, self.state.root)
         for note in notes:
             self.console.print(Text(f"  {safe_text(note)}", style="dim"), highlight=False)
+        if self._bang is not None:  # the !cmd output the user chose to keep goes along
+            message = f"{self._bang.context()}\n\n{message}"
+            self._bang = None
         self._drive(self.state.agent.run_turn(message))
+
+    def _run_bang(self, command: str) -> None:
+        """``!cmd``: run it now (the user's own, no approval); ``!`` alone drops kept output."""
+        if not command:
+            dropped = self._bang is not None
+            self._bang = None
+            note = "  the !command output was dropped" if dropped else "  usage: !command"
+            self.console.print(Text(note, "dim"))
+            return
+        result = run_bang(command, self.state.root)
+        lines = result.output.rstrip("\n").split("\n") if result.output.strip() else []
+        shown = lines[-BANG_LINES:]
+        if len(lines) > len(shown):
+            self.console.print(Text(f"  … {len(lines) - len(shown)} earlier lines", "dim"))
+        for line in shown:
+            self.console.print(Text(safe_line(line)), highlight=False, soft_wrap=True)
+        status = "" if result.exit_code == 0 else f"exit code {result.exit_code}; "
+        self.console.print(
+            Text(f"  {status}output attached to your next message (! alone drops it)", "dim")
+        )
+        self._bang = result
+
+    @contextlib.contextmanager
+    def _esc_stops(self) -> Iterator[None]:
+        """Esc stops the turn as Ctrl-C does (a thread reads the keys meanwhile)."""
+        if not sys.stdin.isatty():
+            yield
+            return
+        self._watch = watch = EscWatch(sys.stdin.fileno())
+        watch.start()
+        try:
+            yield
+        finally:
+            self._watch = None
+            watch.stop()
+            self._typed = printable(bytes(watch.typed))
 
     def _retry(self) -> None:
         self._drive(self.state.agent.retry_turn())
 
+    def _before_question(self) -> None:
+        self.view.pause()
+        self.notifier.approval_waits()
+
     def _drive(self, turn: Generator[Event, None, None]) -> None:
-        with quiet_input():
+        self.notifier.turn_started()
+        with quiet_input(), self._esc_stops():
             try:
                 finished = drive(turn, self.view)
                 self.state.last_turn = finished.usage
@@ -348,6 +416,7 @@ class Repl:
                 self.console.print_exception(max_frames=8)
             finally:
                 self.view.close()
+                self.notifier.turn_ended()
         self._show_warnings()
         self.console.print()
 

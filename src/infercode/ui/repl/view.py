@@ -51,6 +51,7 @@ from infercode.ui.repl.render import (
     plain_stream,
 )
 from infercode.ui.terminal_text import safe_line, safe_rich, safe_text
+from infercode.ui.tool_failure import failure_lines
 
 #: Live refreshes per second: this is the render throttle for the tail (at most one render per
 #: 50 ms, however fast deltas arrive).
@@ -354,8 +355,8 @@ class TurnView:
             line.append(f" ({event.duration_s:.1f}s)", style="dim")
         self._print("tool", line)
         if not event.ok and event.summary in ("invalid", "error", "crashed") and event.output:
-            first = event.output.strip().split("\n")[0][:300]
-            self._print("tool", Text(f"    {safe_line(first)}", style="dim"))
+            lines = failure_lines(event.output)  # which edit failed, the closest region...
+            self._print("tool", *(Text(f"    {line}", style="dim") for line in lines))
 
     def _print_shell_output(self, interrupted: bool = False) -> None:
         shell, self.shell = self.shell, None
