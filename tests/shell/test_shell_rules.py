@@ -12,8 +12,9 @@ import pytest
 
 from infercode.engine.approval import ApprovalRequest, DenyAll, Rule, SessionRules
 from infercode.engine.events import ToolCall
+from infercode.shell.offer import offer
 from infercode.shell.parse import parse
-from infercode.shell.rules import allowed_by, deny_check, offer, rule_problem, rule_words
+from infercode.shell.rules import allowed_by, deny_check, rule_problem, rule_words
 
 # --- allow rules -----------------------------------------------------------------------------
 

@@ -26,11 +26,13 @@ from infercode.engine.events import (
     ToolRequested,
     TurnFinished,
 )
+from infercode.ui.diff_view import colored_diff
 from infercode.ui.headless.runner import ProgressPrinter, report_end
 from infercode.ui.repl.confirm import ConfirmApprover
-from infercode.ui.repl.render import colored_diff, render_markdown, render_plain
+from infercode.ui.repl.render import render_markdown, render_plain
+from infercode.ui.repl.shell_output import clean_output_line
 from infercode.ui.repl.toolbar import toolbar_text
-from infercode.ui.repl.view import TurnView, clean_output_line
+from infercode.ui.repl.view import TurnView
 from infercode.ui.terminal_text import ansi_diff, safe_console, safe_line, safe_rich, safe_text
 
 ESC = "\x1b"

@@ -34,8 +34,8 @@ class ApprovalRequest:
 
     @property
     def shell_prefix(self) -> str | None:
-        """The rule an "always" would save for this shell command (see ``shell.rules.offer``)."""
-        from infercode.shell.rules import offer
+        """The rule an "always" would save for this shell command (see ``shell.offer.offer``)."""
+        from infercode.shell.offer import offer
 
         return offer(self.shell_command).prefix if self.shell_command else None
 

@@ -29,7 +29,7 @@ from rich.text import Text
 
 from infercode.engine.approval import ApprovalRequest, Decision, Rule
 from infercode.ui.approval_scope import always_rule, always_text, flush_typeahead
-from infercode.ui.repl.render import colored_diff
+from infercode.ui.diff_view import colored_diff
 from infercode.ui.terminal_text import safe_line, safe_rich
 
 QUESTIONS = {

@@ -12,13 +12,13 @@ from infercode.engine.approval import ApprovalRequest, Rule
 
 def always_rule(request: ApprovalRequest) -> Rule | None:
     """The narrowest "always" that fits: a kind for reads/edits; for shell, the prefix
-    ``shell.rules.offer`` picks (none for wrappers, interpreter code, chains...)."""
+    ``shell.offer.offer`` picks (none for wrappers, interpreter code, chains...)."""
     if request.outside_workspace or request.protected or request.note:
         return None  # asked one by one: outside, protected, or a line a deny rule may cover
     if request.kind == "shell":
         if request.shell_command is None:
             return None
-        from infercode.shell.rules import offer  # the parser loads at the first question
+        from infercode.shell.offer import offer  # the parser loads at the first question
 
         prefix = offer(request.shell_command).prefix
         return Rule("shell", prefix) if prefix else None
@@ -34,7 +34,7 @@ def always_text(request: ApprovalRequest, rule: Rule | None) -> str:
     if request.note:
         return f"always: not offered ({request.note})"
     if request.kind == "shell" and request.shell_command is not None:
-        from infercode.shell.rules import offer
+        from infercode.shell.offer import offer
 
         return f"always: not offered ({offer(request.shell_command).reason})"
     return "always: not offered for this call"

@@ -7,11 +7,11 @@ import io
 from rich.console import Console
 from rich.segment import Segment
 
+from infercode.ui.diff_view import colored_diff
 from infercode.ui.repl.render import (
     Line,
     Lines,
     TextStream,
-    colored_diff,
     markdown_stream,
     plain_stream,
     plan_markdown,

@@ -27,8 +27,9 @@ from infercode.ui import approval_menu
 from infercode.ui.repl.commands.builtin import default_commands
 from infercode.ui.repl.commands.registry import parse_command
 from infercode.ui.repl.confirm import ConfirmApprover
+from infercode.ui.repl.shell_output import ShellOutput, clean_output_line
 from infercode.ui.repl.toolbar import toolbar_text
-from infercode.ui.repl.view import ShellOutput, TurnView, clean_output_line
+from infercode.ui.repl.view import TurnView
 
 
 def _console() -> tuple[Console, io.StringIO]:

@@ -13,15 +13,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.enums import DEFAULT_BUFFER
-from prompt_toolkit.filters import completion_is_selected, has_focus
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.styles import Style
 from rich.console import Console
 from rich.text import Text
@@ -43,6 +39,7 @@ from infercode.ui.repl.commands.registry import ExitRepl, ReplState, parse_comma
 from infercode.ui.repl.completion import FileIndex, ReplCompleter, expand_attachments
 from infercode.ui.repl.confirm import ConfirmApprover
 from infercode.ui.repl.esc_watch import EscWatch, WatchedApprover, printable
+from infercode.ui.repl.keys import key_bindings, quiet_input
 from infercode.ui.repl.recap import redraw
 from infercode.ui.repl.toolbar import BranchCache, short_path, toolbar_text
 from infercode.ui.repl.view import TurnView
@@ -64,69 +61,6 @@ def _history(notes: list[str]) -> History:
     except OSError as error:
         notes.append(f"input history is not saved: {reason(error)}")
         return InMemoryHistory()
-
-
-@contextmanager
-def quiet_input() -> Iterator[None]:
-    """While a turn runs, keys are neither echoed (they would garble the live display) nor
-    line-buffered; Ctrl-C still raises SIGINT. Keys typed meanwhile reach the next prompt."""
-    try:
-        import termios
-
-        fd = sys.stdin.fileno()
-        saved = termios.tcgetattr(fd) if sys.stdin.isatty() else None
-    except (ImportError, OSError, ValueError):
-        saved = None
-    if saved is None:
-        yield
-        return
-    quiet = list(saved)
-    quiet[3] = saved[3] & ~(termios.ECHO | termios.ICANON)
-    termios.tcsetattr(fd, termios.TCSANOW, quiet)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(termios.error, OSError):  # the terminal may have hung up
-            termios.tcsetattr(fd, termios.TCSANOW, saved)
-
-
-def key_bindings(cycle_mode: Callable[[], object] | None = None) -> KeyBindings:
-    bindings = KeyBindings()
-    default_focused = has_focus(DEFAULT_BUFFER)
-
-    if cycle_mode is not None:
-
-        @bindings.add("s-tab", filter=default_focused)
-        def _cycle_mode(event: KeyPressEvent) -> None:
-            cycle_mode()  # the bottom toolbar, redrawn now, shows the new mode
-            event.app.invalidate()
-
-    @bindings.add("c-c", filter=default_focused)
-    def _interrupt(event: KeyPressEvent) -> None:
-        buffer = event.current_buffer
-        if buffer.text:
-            buffer.reset()  # Ctrl-C on a typed line discards it, as in a shell
-        else:
-            event.app.exit(exception=KeyboardInterrupt())
-
-    @bindings.add("c-g", filter=default_focused)
-    def _editor(event: KeyPressEvent) -> None:
-        # $VISUAL or $EDITOR on the input so far; what is saved comes back to the prompt.
-        event.current_buffer.open_in_editor(validate_and_handle=False)
-
-    @bindings.add("escape", "enter", filter=default_focused)
-    @bindings.add("c-j", filter=default_focused)
-    def _newline(event: KeyPressEvent) -> None:
-        event.current_buffer.insert_text("\n")
-
-    @bindings.add("enter", filter=default_focused & completion_is_selected)
-    def _take_completion(event: KeyPressEvent) -> None:
-        buffer = event.current_buffer
-        state = buffer.complete_state
-        if state is not None and state.current_completion is not None:
-            buffer.apply_completion(state.current_completion)
-
-    return bindings
 
 
 #: How many last lines of a ``!cmd`` output the screen shows (the message gets more).

@@ -29,7 +29,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
-from infercode.ui.terminal_text import pieces, safe_text
+from infercode.ui.terminal_text import safe_text
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
@@ -372,31 +372,3 @@ def plain_stream(
         gaps=False,
         settle_interval=settle_interval,
     )
-
-
-def colored_diff(diff: str, max_lines: int = 400) -> Text:
-    """A unified diff with the usual colors (headers bold, hunks cyan, + green, - red).
-
-    The diff shows file content the model wrote: control and invisible characters in it are
-    shown escaped (in reverse video), so an injected ``ESC [2K`` cannot hide a line."""
-    text = Text()
-    lines = diff.rstrip("\n").split("\n")
-    shown = lines[:max_lines]
-    for line in shown:
-        if line.startswith(("+++", "---")):
-            style = "bold"
-        elif line.startswith("@@"):
-            style = "cyan"
-        elif line.startswith("+"):
-            style = "green"
-        elif line.startswith("-"):
-            style = "red"
-        else:
-            style = ""
-        for piece, escaped in pieces(line.removesuffix("\r"), strict=True):
-            text.append(piece, style=f"{style} reverse".strip() if escaped else style)
-        text.append("\n", style=style)
-    if len(lines) > max_lines:
-        text.append(f"… {len(lines) - max_lines} more diff lines not shown\n", style="dim")
-    text.rstrip()
-    return text

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from infercode.git.checkpoints import CheckpointError, Checkpoints, UndoRefused
+from infercode.ui.diff_view import colored_diff
 from infercode.ui.repl.commands.registry import Command, CommandRegistry, ReplState
-from infercode.ui.repl.render import colored_diff
 from infercode.ui.terminal_text import safe_line, safe_text
 
 #: Tells the model, in history, that its earlier edits are gone, so it does not build on them.
