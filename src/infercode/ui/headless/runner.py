@@ -36,6 +36,7 @@ from infercode.engine.plan import plan_markdown
 from infercode.redact import SecretMask
 from infercode.ui.drive import drive
 from infercode.ui.exit_signals import CaughtSignal, catch_exit_signals
+from infercode.ui.headless.answer_stream import AnswerStream, MaskedDeltas
 from infercode.ui.headless.output_formats import RunRecord, event_record, json_line, write_line
 from infercode.ui.services import SessionServices
 from infercode.ui.terminal_text import ansi_diff, safe_line, safe_text
@@ -78,9 +79,18 @@ class ProgressPrinter:
     printed on stdout, by the runner.
     """
 
-    def __init__(self, out: TextIO, quiet: bool = False, mask: SecretMask | None = None) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        quiet: bool = False,
+        mask: SecretMask | None = None,
+        *,
+        commentary_shown: bool = False,
+    ) -> None:
+        """``commentary_shown``: model text already streams to the screen (``AnswerStream``)."""
         self.out = out
         self.quiet = quiet
+        self.commentary_shown = commentary_shown
         self.mask = mask if mask is not None else SecretMask()
         self._last_message = ""
 
@@ -91,7 +101,8 @@ class ProgressPrinter:
             case MessageDone():
                 self._last_message = event.text
             case ToolRequested():
-                if self._last_message:  # a message followed by calls is commentary, not the answer
+                if self._last_message and not self.commentary_shown:
+                    # a message followed by calls is commentary, not the answer
                     self._write(self._last_message.rstrip())
                     self._last_message = ""
                 outside = " [OUTSIDE THE WORKSPACE]" if event.outside_workspace else ""
@@ -159,30 +170,6 @@ def report_end(finished: TurnFinished, err: TextIO) -> None:
     err.flush()
 
 
-class MaskedDeltas:
-    """Deltas of model text with the API key masked across delta boundaries: a key split over
-    two ``text_delta`` lines would be whole again for a consumer that joins them."""
-
-    def __init__(self, mask: SecretMask) -> None:
-        self.text = mask.stream()
-        self.reasoning = mask.stream()
-
-    def __call__(self, event: Event) -> list[Event]:
-        if isinstance(event, TextDelta):
-            text = self.text.feed(event.text)
-            return [TextDelta(text)] if text else []
-        if isinstance(event, ReasoningDelta):
-            text = self.reasoning.feed(event.text)
-            return [ReasoningDelta(text)] if text else []
-        if isinstance(event, MessageDone):
-            rest = self.text.flush()
-            return [TextDelta(rest), event] if rest else [event]
-        if isinstance(event, ReasoningDone):
-            rest = self.reasoning.flush()
-            return [ReasoningDelta(rest), event] if rest else [event]
-        return [event]
-
-
 OutputFormat = Literal["text", "json", "stream-json"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("text", "json", "stream-json")
 
@@ -211,12 +198,20 @@ def run(services: SessionServices, prompt: str, options: HeadlessOptions) -> int
     record = RunRecord(session_id=options.session_id)
     mask = options.mask
     quiet = options.quiet or options.output_format == "stream-json"
-    progress = ProgressPrinter(sys.stderr, quiet, mask)
-
+    # On a terminal the answer streams as in the REPL; piped or redirected, stdout gets the
+    # finished answer alone (and a JSON Schema answer is only printed once checked).
+    answer_stream = (
+        AnswerStream(sys.stdout, mask)
+        if options.output_format == "text" and options.output_schema is None and _on_terminal()
+        else None
+    )
+    progress = ProgressPrinter(sys.stderr, quiet, mask, commentary_shown=answer_stream is not None)
     deltas = MaskedDeltas(mask)
 
     def handle(event: Event) -> None:
         record.observe(event)
+        if answer_stream is not None:
+            answer_stream(event)
         progress(event)
         if options.output_format == "stream-json":
             for masked in deltas(event):
@@ -231,7 +226,8 @@ def run(services: SessionServices, prompt: str, options: HeadlessOptions) -> int
             write_line(sys.stdout, {"type": "notice", "text": notice}, mask.mask)
     with catch_exit_signals() as caught:
         finished = drive(services.agent.run_turn(prompt), handle)
-        return _conclude(services, finished, options, record, started, caught)
+        streamed = answer_stream is not None and answer_stream.wrote
+        return _conclude(services, finished, options, record, started, caught, streamed)
 
 
 def _conclude(
@@ -241,7 +237,9 @@ def _conclude(
     record: RunRecord,
     started: float,
     caught: CaughtSignal,
+    streamed: bool = False,
 ) -> int:
+    """Print the answer in the chosen format (unless it already streamed to the terminal)."""
     mask = options.mask
     code = exit_code(finished) if caught.exit_code is None else caught.exit_code
     answer: object = finished.final_text if finished.status != "interrupted" else None
@@ -254,7 +252,9 @@ def _conclude(
     if options.last_message_file is not None and finished.final_text:
         _write_last_message(options.last_message_file, mask.mask(finished.final_text))
     if options.output_format == "text":
-        if isinstance(answer, str) and answer:
+        if streamed:
+            pass  # the answer is on the screen already
+        elif isinstance(answer, str) and answer:
             # On a terminal the answer passes the choke point; into a pipe or a file it is data.
             answer = mask.mask(answer)
             shown = safe_text(answer) if sys.stdout.isatty() else answer
@@ -312,3 +312,10 @@ def _write_last_message(path: Path, text: str) -> None:
     except OSError as error:
         where = safe_line(str(path))
         sys.stderr.write(f"infercode: warning: cannot write {where}: {error.strerror!s}\n")
+
+
+def _on_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stdout
+        return False
