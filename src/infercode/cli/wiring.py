@@ -44,7 +44,7 @@ def initial_mode(settings: Settings) -> ApprovalMode:
 
 
 def initial_rules(settings: Settings) -> SessionRules:
-    kinds = {"read", "edit", "shell"} if settings.yes else set(settings.allow)
+    kinds = {"read", "edit", "shell", "mcp"} if settings.yes else set(settings.allow)
     return SessionRules(
         kinds=kinds,
         shell_prefixes=set(settings.allow_shell_prefixes),
